@@ -92,4 +92,6 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], file: object) -
     """Raise SourceFormatError naming the file and the first missing column."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SourceFormatError(file, f"missing column(s) {', '.join(map(repr, missing))}; found {list(frame.columns)}")
+        raise SourceFormatError(
+            file, f"missing column(s) {', '.join(map(repr, missing))}; found {list(frame.columns)}"
+        )

@@ -64,29 +64,62 @@ CROSSWALK_2025: pd.DataFrame = (
 # Spellings that no mechanical rule reaches: abbreviations, English forms, old romanisations.
 # Keys are in _key() form (ASCII, lower case, no spaces or punctuation).
 _ALIASES_63 = {
-    "hcm": "79", "hcmc": "79", "tphcm": "79", "hochiminhcity": "79", "saigon": "79", "tpsaigon": "79",
-    "brvt": "77", "bariavungtau": "77", "baria": "77", "vungtau": "77",
-    "tthue": "46", "hue": "46", "thuathien": "46",
-    "daclac": "66", "darlac": "66", "daklac": "66", "daclak": "66",
-    "dacnong": "67", "daknong": "67",
-    "bacan": "06", "baccan": "06",
+    "hcm": "79",
+    "hcmc": "79",
+    "tphcm": "79",
+    "hochiminhcity": "79",
+    "saigon": "79",
+    "tpsaigon": "79",
+    "brvt": "77",
+    "bariavungtau": "77",
+    "baria": "77",
+    "vungtau": "77",
+    "tthue": "46",
+    "hue": "46",
+    "thuathien": "46",
+    "daclac": "66",
+    "darlac": "66",
+    "daklac": "66",
+    "daclak": "66",
+    "dacnong": "67",
+    "daknong": "67",
+    "bacan": "06",
+    "baccan": "06",
     "kontum": "62",
     "haiphong": "31",
     "hanoi": "01",
     "danang": "48",
     "cantho": "92",
     "hatay": "28",
+    "haiphuong": "31",  # typo in DSTai region.csv (code 31)
 }
 
+# Provinces older than the registry: named in an error instead of being guessed.
+_DEFUNCT = {"habac": "Hà Bắc was split into Bắc Giang (24) and Bắc Ninh (27) on 1 January 1997"}
+
 _ALIASES_34 = {
-    "hcm": "79", "hcmc": "79", "tphcm": "79", "hochiminhcity": "79", "saigon": "79",
-    "hue": "46", "thuathienhue": "46", "tthue": "46",
-    "daclac": "66", "darlac": "66", "daklac": "66", "daclak": "66",
-    "haiphong": "31", "hanoi": "01", "danang": "48", "cantho": "92",
+    "hcm": "79",
+    "hcmc": "79",
+    "tphcm": "79",
+    "hochiminhcity": "79",
+    "saigon": "79",
+    "hue": "46",
+    "thuathienhue": "46",
+    "tthue": "46",
+    "daclac": "66",
+    "darlac": "66",
+    "daklac": "66",
+    "daclak": "66",
+    "haiphong": "31",
+    "hanoi": "01",
+    "danang": "48",
+    "cantho": "92",
 }
 
 # Words that name the kind of unit rather than the unit ("Tỉnh Lạng Sơn", "TP. Cần Thơ", "Lang Son province").
-_DROP_WORDS = re.compile(r"\b(tinh|thanh pho|tp|t p|province|provincial|city|municipality|of)\b")
+# Only stripped at the start or the end: "tinh" is also part of Hà Tĩnh.
+_PREFIX = re.compile(r"^(?:(?:tinh|thanh pho|tp|t p|province of|city of)\s+)+")
+_SUFFIX = re.compile(r"(?:\s+(?:province|provincial|city|municipality))+$")
 
 
 def strip_diacritics(text: str) -> str:
@@ -99,8 +132,8 @@ def _words(name: str) -> str:
     """Lower-case ASCII words with unit-kind words and punctuation removed."""
     text = strip_diacritics(str(name)).lower()
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _DROP_WORDS.sub(" ", text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return _SUFFIX.sub("", _PREFIX.sub("", text))
 
 
 def _key(name: str) -> str:
@@ -149,6 +182,8 @@ def normalize(name: object, geo: str = "63") -> str:
     if found is not None:
         return found
     hint = ""
+    if key in _DEFUNCT:
+        raise UnknownProvinceError(f"unknown province {name!r} in geo {geo}: {_DEFUNCT[key]}")
     if geo == "34":
         old = _lookup("63").get(key)
         if old is not None:

@@ -1,0 +1,46 @@
+# parlib: every target bootstraps .venv first. `make help` lists them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export MPLBACKEND ?= Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help install data panel reports test lint lab bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (parlib)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install parlib with its dev tools
+
+data: $(STAMP) ## pull the raw files into data/raw (from $$PARLIB_DATA_MIRROR if set) and verify sha256
+	$(BIN)/parlib data pull
+
+panel: data ## build data/processed/{observations,panel}.parquet
+	$(BIN)/parlib data build
+
+reports: panel ## the main job (for now: print a summary of the panel)
+	$(BIN)/parlib panel
+
+test: data ## lint, then the whole test suite
+	$(BIN)/ruff check parlib tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check parlib tests bench
+
+lab: panel ## start JupyterLab on the project
+	$(BIN)/jupyter lab --notebook-dir=.
+
+bench: panel ## run the benchmarks in bench/
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean: ## remove built data and reports (never data/raw)
+	rm -rf data/processed/*.parquet reports/*/

@@ -1,0 +1,115 @@
+"""The ``parlib`` command: ``parlib data pull|build|status``, ``parlib panel``, ``parlib provinces``.
+
+Every parlib error is printed as one line on stderr with exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from parlib.errors import ParlibError
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from parlib import fetch
+
+    report = fetch.pull(mirror=Path(args.mirror).resolve() if args.mirror else None, progress=not args.quiet)
+    print(f"parlib data pull: {report.summary()}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from parlib import config, panel
+
+    built = panel.build()
+    out = config.processed_dir()
+    print(
+        f"parlib data build: {len(built)} province-years, {len(panel.value_columns(built))} columns -> {out}"
+    )
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from parlib import fetch
+
+    table = fetch.status()
+    counts = table["state"].value_counts().to_dict()
+    print(
+        table[table["state"] != "ok"].to_string(index=False)
+        if (table["state"] != "ok").any()
+        else "all files ok"
+    )
+    print(counts)
+    return 0 if set(counts) == {"ok"} else 1
+
+
+def _cmd_panel(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from parlib import panel
+
+    data = panel.load_panel()
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(
+            f"panel: {len(data)} rows (province x year), {data['province_id'].nunique()} provinces, "
+            f"years {data['year'].min()}-{data['year'].max()}"
+        )
+        print(panel.summary(data).to_string(index=False))
+        if args.year is not None:
+            cols = ["province_id", "name_vi", "papi_total", "pci_total"]
+            cols = [c for c in cols if c in data.columns]
+            print(data.loc[data["year"] == args.year, cols].to_string(index=False))
+    return 0
+
+
+def _cmd_provinces(args: argparse.Namespace) -> int:
+    from parlib import provinces
+
+    if args.name:
+        for name in args.name:
+            p = provinces.get(name, args.geo)
+            print(f"{name!r} -> {p.province_id} {p.name_vi} ({p.name_en}, {p.slug}, {p.region})")
+        return 0
+    print(provinces.provinces(args.geo).to_string())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="parlib", description="Vietnam PAR indices by province and year.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="raw data and the processed panel")
+    data_sub = data.add_subparsers(dest="action", required=True)
+    pull = data_sub.add_parser("pull", help="fetch registered raw files into data/raw and verify sha256")
+    pull.add_argument("--mirror", help="local mirror folder (default: $PARLIB_DATA_MIRROR)")
+    pull.add_argument("--quiet", action="store_true", help="no progress bar")
+    pull.set_defaults(func=_cmd_pull)
+    data_sub.add_parser(
+        "build", help="build data/processed/observations.parquet and panel.parquet"
+    ).set_defaults(func=_cmd_build)
+    data_sub.add_parser("status", help="state of every registered raw file").set_defaults(func=_cmd_status)
+
+    pan = sub.add_parser("panel", help="print a summary of the panel (building it if needed)")
+    pan.add_argument("--year", type=int, help="also list the provinces of one year")
+    pan.set_defaults(func=_cmd_panel)
+
+    prov = sub.add_parser("provinces", help="list provinces or normalise names")
+    prov.add_argument("name", nargs="*", help="names to normalise")
+    prov.add_argument("--geo", default="63", choices=["63", "34"])
+    prov.set_defaults(func=_cmd_provinces)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ParlibError as exc:
+        print(f"parlib: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("parlib: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

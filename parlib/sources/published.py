@@ -1,0 +1,583 @@
+"""The curated record of officially published figures (data/raw/published/), one fact per row.
+
+Every CSV under ``<raw>/published/`` enters ``read_published()``. Three layouts are recognised from
+the header (anything else raises ``SourceFormatError`` naming the file):
+
+- *point* layout (sipas/, par_index/, dti/ except 2022, drivers/, point_figures.csv): ``index, year,
+  province, [province_ascii, province_vietnamcode], value, unit, rank, rank_of, [extra], source_url,
+  note``. Known extra columns become further components (``EXTRA_COLUMNS``): the PAR INDEX 2012
+  ``appraisal`` and ``survey`` parts, and the DTI pillars ``digital_government``, ``digital_economy``,
+  ``digital_society`` with their ranks. An unknown extra column is an error (no fact is dropped).
+- *DTI table* (``dti_2022_provincial_rank_dti_gov_vn.csv``): all 63 ranks, scores for a few, and
+  the 8 main indices of the 2021+ method (``DTI_TABLE_COLUMNS``; ``digital_government_activity`` is
+  a main index, not the ``digital_government`` pillar of the other DTI files).
+- *PCI pages* (``pci/pci_partial_...csv``): composite ``pci_weighted`` and the 10 sub-indices
+  (0-10). PCI and PAPI are read from their upstream files elsewhere; here they serve as checks.
+
+Provinces: every name column present (``province``, ``province_ascii``, ``province_vietnamcode`` or
+``province_as_published``) goes through ``parlib.provinces.normalize`` and all must give the same
+code (else ``SourceFormatError`` naming file and row; an unknown name raises
+``UnknownProvinceError`` quoting file, row and name). ``province = NATIONAL`` rows carry the
+published provincial average (``province_id`` None, ``is_national`` True). Files whose name
+contains ``post_merger`` (or that have a ``geo`` column) are resolved in the 34-unit geography.
+Rows are numbered as in a spreadsheet: the header is row 1.
+
+``read()`` turns the record into observations (``parlib.sources`` contract) for the indices that no
+upstream file provides: SIPAS, PAR_INDEX, DTI, EGOV_IT_APPLICATION_MIC, ICT_INDEX and the driver
+figures that have a province and a year. Rules:
+
+- values go to their component (``total``, ``appraisal``, ``survey``, DTI pillars ...); a
+  published rank goes to component ``rank`` (``<pillar>_rank`` for a pillar), unit ``rank``
+  (1-63), or ``rank (of 34)`` for the 34 post-merger units. This keeps rank-only rows from
+  top/bottom lists and the published ranks of partial tables, which cannot be recomputed.
+- NATIONAL rows are not observations: see ``national_averages()``. Rows without a year are dropped.
+- One (index, component, province, geo, year) comes out ONCE. A per-index table wins over a
+  ``*point_figures*.csv``; between two tables of equal standing the first file in sorted order
+  (then the first row) wins. Values are never averaged. When the dropped value differs from the
+  kept one, the disagreement is listed by ``conflicts()``. ``CONFLICT``/``DERIVED`` flags written
+  by the transcriber stay in ``read_published()['note']``.
+- ``method_era`` (``METHOD_ERAS``): SIPAS ``2015-pilot`` / ``2017-2021`` / ``2022-`` (2022
+  redesign, confirmed); PAR_INDEX ``2012-2016`` / ``2017-2021`` / ``2022-``: from
+  research/methodology.md section 2, where only the 2022 structure is confirmed (the 2017 break is
+  partly unconfirmed); DTI ``2020`` / ``2021-`` (the 2021 DTI sums 9 main indices, 2020 three
+  pillars). Other indices have no break (None).
+- every value is checked against the bounds of its unit (``RECORD_UNITS``) and every rank against
+  1..rank_of; a breach raises ``ValidationError`` naming file, row and rule.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from parlib.clean import is_missing, parse_number, parse_rank, require_columns
+from parlib.config import raw_dir
+from parlib.errors import SourceFormatError, UnknownProvinceError, ValidationError
+from parlib.provinces import normalize
+from parlib.sources import OBS_COLUMNS
+
+PUBLISHED_DIR = "published"
+POINT_FIGURES = "published/point_figures.csv"
+
+FILES: list[str] = [
+    "published/drivers/drivers_point_figures_partial.csv",
+    "published/drivers/egov_it_application_index_2017_mic_partial.csv",
+    "published/dti/dti_2020_partial.csv",
+    "published/dti/dti_2021_partial.csv",
+    "published/dti/dti_2022_provincial_rank_dti_gov_vn.csv",
+    "published/dti/dti_2023_partial.csv",
+    "published/dti/dti_2024_partial.csv",
+    "published/dti/dti_2024_post_merger_34units_partial.csv",
+    *[f"published/par_index/par_index_{y}_partial.csv" for y in (2012, 2013, 2015, *range(2017, 2025))],
+    "published/pci/pci_partial_2006_2024_from_pcivietnam_pages.csv",
+    POINT_FIGURES,
+    *[f"published/sipas/sipas_{y}_partial.csv" for y in (2015, *range(2017, 2025))],
+]
+"""The files shipped today; ``read_published`` reads whatever CSV is under published/."""
+
+RECORD_COLUMNS = (
+    "index year province_id geo is_national component value unit rank rank_of source source_url note "
+    "province source_row"
+).split()
+"""Columns of ``read_published``; ``province`` is the name as written, ``source_row`` the row."""
+
+RECORD_UNITS: dict[str, tuple[float, float]] = {
+    "percent": (0.0, 100.0),
+    "index (0-1)": (0.0, 1.0),
+    "points (0-100)": (0.0, 100.0),
+    "points (0-10)": (0.0, 10.0),
+    "points (of 80)": (0.0, 80.0),
+    "units": (0.0, 1_000_000.0),
+    "procedures (lower bound)": (0.0, 100_000.0),
+    "percent of 2015 quota": (0.0, 100.0),
+}
+"""Every unit the published record may carry, with the inclusive bounds of its scale."""
+
+UNIT_ALIASES = {"index 0-1": "index (0-1)", "points": "points (0-100)"}
+"""Unit spellings in the files -> the unit used here (``points (0-100)`` as in ``parlib.sources.pci``)."""
+
+RANK_UNITS = {"63": "rank", "34": "rank (of 34)"}
+
+UNITS: dict[str, tuple[float, float]] = {
+    "percent": (0.0, 100.0),
+    "index (0-1)": (0.0, 1.0),
+    "points (0-100)": (0.0, 100.0),
+    "units": (0.0, 1_000_000.0),
+    "rank": (1.0, 63.0),
+    "rank (of 34)": (1.0, 34.0),
+}
+"""Units emitted by ``read()`` (the PAR INDEX 2012 parts are ``points (0-100)``)."""
+
+EXCLUDED_INDICES = frozenset({"PAPI", "PCI"})
+"""Indices read from their upstream files; their published figures are kept only in the record."""
+
+EXTRA_COLUMNS: dict[str, tuple[str, str | None, str | None]] = {
+    "appraisal_score": ("appraisal", None, "points (0-100)"),
+    "survey_score": ("survey", None, "points (0-100)"),
+    "digital_gov": ("digital_government", "digital_gov_rank", None),
+    "digital_econ": ("digital_economy", "digital_econ_rank", None),
+    "digital_soc": ("digital_society", "digital_soc_rank", None),
+}
+"""Point-layout extra value column -> (component, its rank column, unit or None for the row's unit)."""
+
+POINT_REQUIRED = ["index", "year", "province", "value", "unit", "rank", "rank_of", "source_url", "note"]
+POINT_NAME_COLUMNS = ["province", "province_ascii", "province_vietnamcode"]
+
+DTI_TABLE_COLUMNS: dict[str, str] = {
+    "nhan_thuc_so_digital_awareness": "digital_awareness",
+    "the_che_so_digital_institutions": "digital_institutions",
+    "ha_tang_so_digital_infrastructure": "digital_infrastructure",
+    "nhan_luc_so_digital_human_resources": "digital_human_resources",
+    "an_toan_thong_tin_cybersecurity": "cybersecurity",
+    "hoat_dong_chinh_quyen_so_digital_government_activity": "digital_government_activity",
+    "hoat_dong_kinh_te_so_digital_economy_activity": "digital_economy_activity",
+    "hoat_dong_xa_hoi_so_digital_society_activity": "digital_society_activity",
+}
+DTI_TABLE_REQUIRED = [
+    "year",
+    "dti_rank",
+    "province_as_published",
+    "province_vietnamcode",
+    *DTI_TABLE_COLUMNS,
+    "dti_score",
+    "score_source_url",
+    "rank_source_url",
+]
+
+PCI_SUBINDICES: dict[str, str] = {
+    "pci_entry": "entry_costs",
+    "pci_land": "land_access",
+    "pci_transparency": "transparency",
+    "pci_time": "time_costs",
+    "pci_informal": "informal_charges",
+    "pci_bias": "policy_bias",
+    "pci_proactive": "proactivity",
+    "pci_support": "business_support",
+    "pci_labor": "labor_training",
+    "pci_legal": "legal_institutions",
+}
+"""PCI pages column -> component, named as in ``parlib.sources.pci.COMPONENTS``."""
+PCI_REQUIRED = [
+    "year",
+    "province_as_published",
+    "province_vietnamcode",
+    "pci_weighted",
+    "pci_rank",
+    *PCI_SUBINDICES,
+    "source_url",
+]
+
+METHOD_ERAS: dict[str, list[tuple[int, str]]] = {
+    "SIPAS": [(2017, "2015-pilot"), (2022, "2017-2021"), (10_000, "2022-")],
+    "PAR_INDEX": [(2017, "2012-2016"), (2022, "2017-2021"), (10_000, "2022-")],
+    "DTI": [(2021, "2020"), (10_000, "2021-")],
+}
+"""index -> [(first year of the NEXT era, era label), ...]; see the module docstring for sources."""
+
+CODEBOOK: dict[str, dict[str, str]] = {
+    "SIPAS": {"total": "satisfaction index, percent", "rank": "published rank"},
+    "PAR_INDEX": {
+        "total": "PAR INDEX, percent of the maximum score",
+        "appraisal": "2012: MOHA appraisal part, points of 100 (appraisal + survey = total)",
+        "survey": "2012: sociological-survey part, points of 100",
+        "rank": "published rank",
+    },
+    "DTI": {
+        "total": "provincial digital transformation index (0-1)",
+        "digital_government": "pillar (0-1)",
+        "digital_economy": "pillar (0-1)",
+        "digital_society": "pillar (0-1)",
+        **{c: "2022 main index (0-1)" for c in DTI_TABLE_COLUMNS.values()},
+        "rank": "published rank",
+        "<pillar>_rank": "published pillar rank",
+    },
+    "EGOV_IT_APPLICATION_MIC": {
+        "total": "MIC IT application / e-government index 2017 (0-1)",
+        "rank": "rank",
+    },
+    "ICT_INDEX": {"total": "Vietnam ICT Index (0-1)", "rank": "published rank"},
+}
+
+
+def method_era(index: str, year: int) -> str | None:
+    """The method era of an index in a year (``METHOD_ERAS``), None when the index has no break."""
+    for next_start, label in METHOD_ERAS.get(index, []):
+        if year < next_start:
+            return label
+    return None
+
+
+# ----------------------------------------------------------------------------- reading the files
+
+
+class _Resolver:
+    """Cached province normalisation that quotes the file and row on failure."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def __call__(self, names: dict[str, str], geo: str, file: str, row: int) -> str:
+        ids: dict[str, str] = {}
+        for column, name in names.items():
+            key = (name, geo)
+            if key not in self._cache:
+                try:
+                    self._cache[key] = normalize(name, geo=geo)
+                except UnknownProvinceError as exc:
+                    raise UnknownProvinceError(f"{file}, row {row}, column {column!r}: {exc}") from None
+            ids[column] = self._cache[key]
+        if len(set(ids.values())) != 1:
+            detail = ", ".join(f"{c}={names[c]!r} -> {i}" for c, i in ids.items())
+            raise SourceFormatError(file, f"province columns disagree: {detail}", row=row)
+        return next(iter(ids.values()))
+
+
+def _number(value: object, file: str, row: int, column: str) -> float:
+    try:
+        return parse_number(value)
+    except ValueError as exc:
+        raise SourceFormatError(file, f"column {column!r}: {exc}", row=row) from None
+
+
+def _integer(value: object, file: str, row: int, column: str) -> float:
+    number = _number(value, file, row, column)
+    if not math.isnan(number) and number != int(number):
+        raise SourceFormatError(file, f"column {column!r}: {value!r} is not a whole number", row=row)
+    return number
+
+
+def _rank(value: object, rank_of: object, file: str, row: int, column: str) -> tuple[float, float]:
+    try:
+        rank, of = parse_rank(value)
+    except ValueError as exc:
+        raise SourceFormatError(file, f"column {column!r}: {exc}", row=row) from None
+    total = _integer(rank_of, file, row, "rank_of") if rank_of is not None else math.nan
+    if not math.isnan(rank) and rank != int(rank):
+        raise SourceFormatError(file, f"column {column!r}: {value!r} is not a whole rank", row=row)
+    return rank, (total if not math.isnan(total) else of)
+
+
+def _unit(value: object, file: str, row: int) -> str:
+    unit = str(value).strip()
+    unit = UNIT_ALIASES.get(unit, unit)
+    if unit not in RECORD_UNITS:
+        raise SourceFormatError(file, f"unit {value!r} is not one of {sorted(RECORD_UNITS)}", row=row)
+    return unit
+
+
+def _text(value: object) -> str:
+    return "" if is_missing(value) else str(value).strip()
+
+
+def _geo(frame: pd.DataFrame, name: str) -> pd.Series:
+    default = "34" if "post_merger" in Path(name).name else "63"
+    if "geo" in frame.columns:
+        return frame["geo"].str.strip().replace("", default)
+    return pd.Series(default, index=frame.index)
+
+
+def _point_layout(frame: pd.DataFrame, name: str, resolve: _Resolver) -> list[dict[str, object]]:
+    require_columns(frame, POINT_REQUIRED, name)
+    known = {*POINT_REQUIRED, *POINT_NAME_COLUMNS, "geo", *EXTRA_COLUMNS}
+    known |= {rank for _, rank, _ in EXTRA_COLUMNS.values() if rank}
+    unknown = [c for c in frame.columns if c not in known]
+    if unknown:
+        raise SourceFormatError(name, f"unknown column(s) {unknown}; known extras: {sorted(EXTRA_COLUMNS)}")
+    name_columns = [c for c in POINT_NAME_COLUMNS if c in frame.columns]
+    extras = [c for c in EXTRA_COLUMNS if c in frame.columns]
+    geos = _geo(frame, name)
+    out: list[dict[str, object]] = []
+    for row, rec in frame.iterrows():
+        geo, index, province = geos.loc[row], rec["index"], rec["province"]
+        if not index or not province:
+            raise SourceFormatError(name, "blank index or province", row=row)
+        national = province.upper() == "NATIONAL"
+        names = {c: rec[c] for c in name_columns if rec[c]}
+        unit = _unit(rec["unit"], name, row)
+        rank, rank_of = _rank(rec["rank"], rec["rank_of"], name, row, "rank")
+        common = {
+            "source": name,
+            "source_row": row,
+            "index": index,
+            "year": _integer(rec["year"], name, row, "year"),
+            "province_id": None if national else resolve(names, geo, name, row),
+            "geo": geo,
+            "is_national": national,
+            "source_url": rec["source_url"],
+            "note": rec["note"],
+            "province": province,
+        }
+        value = _number(rec["value"], name, row, "value")
+        out.append(
+            {**common, "component": "total", "value": value, "unit": unit, "rank": rank, "rank_of": rank_of}
+        )
+        for column in extras:
+            component, rank_column, extra_unit = EXTRA_COLUMNS[column]
+            value = _number(rec[column], name, row, column)
+            part_rank = math.nan
+            if rank_column and rank_column in frame.columns:
+                part_rank, _ = _rank(rec[rank_column], None, name, row, rank_column)
+            if math.isnan(value) and math.isnan(part_rank):
+                continue
+            part = {"component": component, "value": value, "unit": extra_unit or unit, "rank": part_rank}
+            out.append({**common, **part, "rank_of": math.nan if math.isnan(part_rank) else rank_of})
+    return out
+
+
+def _dti_table_layout(frame: pd.DataFrame, name: str, resolve: _Resolver) -> list[dict[str, object]]:
+    require_columns(frame, DTI_TABLE_REQUIRED, name)
+    geos = _geo(frame, name)
+    out: list[dict[str, object]] = []
+    for row, rec in frame.iterrows():
+        geo = geos.loc[row]
+        names = {c: rec[c] for c in ("province_as_published", "province_vietnamcode") if rec[c]}
+        score = _number(rec["dti_score"], name, row, "dti_score")
+        score_url, rank_url = rec["score_source_url"], rec["rank_source_url"]
+        url = score_url if not math.isnan(score) and score_url else rank_url
+        common = {
+            "source": name,
+            "source_row": row,
+            "index": "DTI",
+            "year": _integer(rec["year"], name, row, "year"),
+            "province_id": resolve(names, geo, name, row),
+            "geo": geo,
+            "is_national": False,
+            "unit": "index (0-1)",
+            "province": rec["province_as_published"],
+        }
+        rank, _ = _rank(rec["dti_rank"], None, name, row, "dti_rank")
+        note = f"rank source: {rank_url}" if rank_url and rank_url != url else ""
+        total = {"component": "total", "value": score, "rank": rank, "rank_of": float(geo)}
+        out.append({**common, **total, "source_url": url, "note": note})
+        for column, component in DTI_TABLE_COLUMNS.items():
+            value = _number(rec[column], name, row, column)
+            if not math.isnan(value):
+                part = {"component": component, "value": value, "rank": math.nan, "rank_of": math.nan}
+                out.append({**common, **part, "source_url": score_url, "note": ""})
+    return out
+
+
+def _pci_layout(frame: pd.DataFrame, name: str, resolve: _Resolver) -> list[dict[str, object]]:
+    require_columns(frame, PCI_REQUIRED, name)
+    geos = _geo(frame, name)
+    out: list[dict[str, object]] = []
+    for row, rec in frame.iterrows():
+        geo = geos.loc[row]
+        names = {c: rec[c] for c in ("province_as_published", "province_vietnamcode") if rec[c]}
+        common = {
+            "source": name,
+            "source_row": row,
+            "index": "PCI",
+            "year": _integer(rec["year"], name, row, "year"),
+            "province_id": resolve(names, geo, name, row),
+            "geo": geo,
+            "is_national": False,
+            "source_url": rec["source_url"],
+            "note": "",
+            "province": rec["province_as_published"],
+        }
+        rank, _ = _rank(rec["pci_rank"], None, name, row, "pci_rank")
+        value = _number(rec["pci_weighted"], name, row, "pci_weighted")
+        total = {"component": "total", "value": value, "unit": "points (0-100)", "rank": rank}
+        out.append({**common, **total, "rank_of": float(geo)})
+        for column, component in PCI_SUBINDICES.items():
+            value = _number(rec[column], name, row, column)
+            if not math.isnan(value):
+                part = {"component": component, "value": value, "unit": "points (0-10)", "rank": math.nan}
+                out.append({**common, **part, "rank_of": math.nan})
+    return out
+
+
+def _read_file(path: Path, name: str, resolve: _Resolver) -> list[dict[str, object]]:
+    """One published CSV as record rows (cells stripped; a missing code such as '-' becomes '')."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(name, f"cannot parse as CSV: {exc}") from None
+    frame.columns = [str(c).replace("\ufeff", "").strip().lower() for c in frame.columns]
+    frame = frame.apply(lambda col: col.map(_text))
+    frame.index = frame.index + 2  # spreadsheet row numbers: the header is row 1
+    columns = set(frame.columns)
+    if "index" in columns:
+        return _point_layout(frame, name, resolve)
+    if {"dti_rank", "dti_score"} <= columns:
+        return _dti_table_layout(frame, name, resolve)
+    if {"pci_weighted", "pci_rank"} <= columns:
+        return _pci_layout(frame, name, resolve)
+    raise SourceFormatError(
+        name,
+        f"unknown layout {list(frame.columns)}: expected the point layout {POINT_REQUIRED}, "
+        "the DTI table (dti_rank, dti_score, ...) or the PCI pages (pci_weighted, pci_rank, ...)",
+    )
+
+
+def _check(frame: pd.DataFrame, units: dict[str, tuple[float, float]]) -> None:
+    """Raise ValidationError naming file, row and rule for a unit, value or rank out of scale."""
+
+    def fail(mask: pd.Series, rule: str) -> None:
+        if mask.any():
+            rec = frame[mask.to_numpy()].iloc[0]
+            raise ValidationError(
+                f"{rec['source']}, row {rec['source_row']}: {rec['index']} {rec['year']} {rec['province']} "
+                f"{rec['component']}: {rule.format(**rec)}"
+            )
+
+    fail(~frame["unit"].isin(list(units)), "unit {unit!r} is not one of " + str(sorted(units)))
+    low = frame["unit"].map(lambda u: units[u][0])
+    high = frame["unit"].map(lambda u: units[u][1])
+    fail(
+        frame["value"].notna() & ~frame["value"].between(low, high),
+        "value {value:g} outside the {unit!r} scale",
+    )
+    if "rank" in frame.columns:
+        size = frame["geo"].astype(float)
+        top = frame["rank_of"].fillna(size)
+        ranked = frame["rank"].notna()
+        fail(ranked & ((frame["rank"] < 1) | (frame["rank"] > top)), "rank {rank:g} outside 1..rank_of")
+        fail(
+            frame["rank_of"].notna() & (frame["rank_of"] > size),
+            "rank_of {rank_of:g} exceeds the {geo} provinces",
+        )
+
+
+def published_files(raw: Path | None = None) -> list[str]:
+    """Registry names of every CSV under ``<raw>/published``, sorted."""
+    base = raw or raw_dir()
+    return [p.relative_to(base).as_posix() for p in sorted((base / PUBLISHED_DIR).glob("**/*.csv"))]
+
+
+def read_published(raw: Path | None = None) -> pd.DataFrame:
+    """The curated record: every row of every published CSV, tidy (``RECORD_COLUMNS``).
+
+    Wide rows are split into one row per component (a blank part is skipped; the ``total`` row is
+    always kept, so every source row appears). ``value`` is NaN on rank-only rows; ``rank`` and
+    ``rank_of`` are nullable integers; ``year`` is missing where the page gives none.
+    """
+    base = raw or raw_dir()
+    names = published_files(base)
+    if not names:
+        from parlib.errors import MissingRawFileError
+
+        raise MissingRawFileError(f"{base / PUBLISHED_DIR}: no published CSV files; run `parlib data pull`")
+    resolve = _Resolver()
+    rows = [r for name in names for r in _read_file(base / name, name, resolve)]
+    frame = pd.DataFrame(rows)
+    frame["value"] = frame["value"].astype("float64")
+    frame["rank"] = frame["rank"].astype("float64")
+    frame["rank_of"] = frame["rank_of"].astype("float64")
+    _check(frame, RECORD_UNITS)
+    for column in ("year", "rank", "rank_of"):
+        frame[column] = frame[column].astype("Int64")
+    frame["is_national"] = frame["is_national"].astype(bool)
+    frame["province_id"] = frame["province_id"].astype(object).where(frame["province_id"].notna(), None)
+    return frame[RECORD_COLUMNS].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- observations
+
+
+def _priority(source: pd.Series) -> pd.Series:
+    """0 for a per-index table, 1 for a collection of point figures (which loses a tie)."""
+    return source.str.contains("point_figures", regex=False).astype(int)
+
+
+def _dedupe(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep one row per key (preferred source first); return (kept, conflicting dropped rows)."""
+    ordered = frame.assign(_priority=_priority(frame["source"])).sort_values(
+        [*keys, "_priority", "source", "source_row"], kind="stable", na_position="first"
+    )
+    first = ~ordered.duplicated(keys, keep="first")
+    kept = ordered[first]
+    dropped = ordered[~first]
+    merged = dropped.merge(kept, on=keys, suffixes=("_dropped", ""), how="left", validate="many_to_one")
+    differs = ~((merged["value"] - merged["value_dropped"]).abs() < 1e-9)
+    conflicts = pd.DataFrame(
+        {
+            **{k: merged[k] for k in keys},
+            "value": merged["value"],
+            "source": merged["source"],
+            "source_row": merged["source_row"],
+            "other_value": merged["value_dropped"],
+            "other_source": merged["source_dropped"],
+            "other_source_row": merged["source_row_dropped"],
+            "other_source_url": merged["source_url_dropped"],
+            "other_note": merged["note_dropped"],
+        }
+    )[differs.to_numpy()]
+    return kept.drop(columns="_priority"), conflicts.reset_index(drop=True)
+
+
+def _observation_rows(record: pd.DataFrame) -> pd.DataFrame:
+    """Province rows of the record as observation candidates (values and published ranks)."""
+    keep = ~record["is_national"] & ~record["index"].isin(EXCLUDED_INDICES) & record["year"].notna()
+    rec = record[keep]
+    values = rec[rec["value"].notna()]
+    ranked = rec[rec["rank"].notna()].copy()
+    ranked["value"] = ranked["rank"].astype("float64")
+    ranked["component"] = ranked["component"].map(lambda c: "rank" if c == "total" else f"{c}_rank")
+    ranked["unit"] = ranked["geo"].map(RANK_UNITS)
+    return pd.concat([values, ranked], ignore_index=True)
+
+
+_OBS_KEYS = ["index", "component", "province_id", "geo", "year"]
+
+
+def _observations(raw: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    candidates = _observation_rows(read_published(raw))
+    kept, conflicts = _dedupe(candidates, _OBS_KEYS)
+    _check(kept.drop(columns=["rank", "rank_of"]), UNITS)
+    return kept, conflicts
+
+
+def read(raw: Path | None = None) -> pd.DataFrame:
+    """Observations (``OBS_COLUMNS``) for SIPAS, PAR_INDEX, DTI, EGOV/ICT and driver figures.
+
+    One row per (index, component, province, geo, year): see the module docstring for the
+    precedence rule, ``conflicts()`` for the values that lost.
+    """
+    kept, _ = _observations(raw)
+    obs = kept.assign(
+        method_era=[method_era(i, int(y)) for i, y in zip(kept["index"], kept["year"], strict=True)]
+    )
+    obs = obs[OBS_COLUMNS].astype({"year": "int64", "value": "float64", "province_id": "str"})
+    obs["method_era"] = obs["method_era"].astype(object)
+    return obs.sort_values(_OBS_KEYS, ignore_index=True)
+
+
+_NATIONAL_KEYS = ["index", "geo", "year"]
+
+
+def _national_rows(record: pd.DataFrame) -> pd.DataFrame:
+    rows = record[record["is_national"] & (record["component"] == "total")]
+    return rows[rows["value"].notna() & rows["year"].notna()]
+
+
+def national_averages(raw: Path | None = None) -> pd.DataFrame:
+    """Published NATIONAL figures, one per (index, year): usually the provincial average.
+
+    Columns index, geo, year, value, unit, source, source_url, note. A NATIONAL row of a driver file
+    can be a national target (see ``note``); rows without a value or year are left out. The
+    precedence rule of ``read()`` applies.
+    """
+    kept, _ = _dedupe(_national_rows(read_published(raw)), _NATIONAL_KEYS)
+    out = kept[["index", "geo", "year", "value", "unit", "source", "source_url", "note"]]
+    return out.astype({"year": "int64"}).sort_values(_NATIONAL_KEYS, ignore_index=True)
+
+
+def conflicts(raw: Path | None = None) -> pd.DataFrame:
+    """Published facts given twice with different values: the kept one and the one that lost.
+
+    Covers observations (keys index, component, province_id, geo, year; ranks as component
+    ``rank``) and NATIONAL figures (province_id None). Columns: the keys, ``value``, ``source``,
+    ``source_row`` (kept), ``other_value``, ``other_source``, ``other_source_row``,
+    ``other_source_url``, ``other_note`` (dropped).
+    """
+    _, observed = _observations(raw)
+    _, national = _dedupe(_national_rows(read_published(raw)), _NATIONAL_KEYS)
+    national = national.assign(component="total", province_id=None)
+    frames = [f for f in (observed, national) if len(f)]
+    if not frames:
+        return observed
+    return pd.concat(frames, ignore_index=True)[observed.columns].reset_index(drop=True)
