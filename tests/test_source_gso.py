@@ -86,7 +86,7 @@ def test_regions_cover_63(raw: Path) -> None:
         "Dong Nam Bo": 6,
         "Tay Nguyen": 5,
     }
-    # region.csv spells Hải Phòng "Hai Phuong": corrected by the documented NAME_TYPOS only
+    # region.csv spells Hải Phòng "Hai Phuong": a known spelling in the province registry
     assert regions.set_index("province_id").at[HAI_PHONG, "region_ascii"] == "Dong bang song Hong"
 
 
@@ -115,7 +115,8 @@ def test_renamed_column_names_the_file(tmp_raw: Path) -> None:
 def test_code_and_name_disagreeing_names_file_and_row(tmp_raw: Path) -> None:
     name = gso.POPULATION_FILES[2015]
     _edit(tmp_raw / name, "\n20,Lang Son,", "\n20,Cao Bang,")
-    with pytest.raises(SourceFormatError, match=r"population_2015\.csv, row \d+: code '20' and name 'Cao Bang'"):
+    pattern = r"population_2015\.csv, row \d+: code '20' and name 'Cao Bang'"
+    with pytest.raises(SourceFormatError, match=pattern):
         gso.read(tmp_raw)
 
 

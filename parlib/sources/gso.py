@@ -14,9 +14,8 @@ the files carry (``\\ufeffcode``), so ``Name``/``name`` both work; a missing col
 Province matching: the ``code`` column is the GSO code (written without the leading zero, ``1`` for
 Hà Nội) and is the key; it is zero-padded to two digits. Every row's ``name`` is also passed through
 ``parlib.provinces.normalize`` and must give the same code, otherwise ``SourceFormatError`` names the
-file and the row (rows are numbered as in a spreadsheet: the header is row 1). One upstream typo is
-corrected before that check and nowhere else: ``region.csv`` spells Hải Phòng (code 31)
-``Hai Phuong`` (see ``NAME_TYPOS``).
+file and the row (rows are numbered as in a spreadsheet: the header is row 1). ``region.csv``'s
+typo ``Hai Phuong`` (code 31) is one of the registry's known spellings.
 
 Observations: ``index='GSO'``, ``geo='63'``, ``method_era=None``, components ``population``,
 ``area``, ``density`` and ``grdp_per_capita``. A blank cell gives no row (missing is missing).
@@ -68,10 +67,6 @@ CODEBOOK: dict[str, str] = {
     "grdp_per_capita": "GRDP per capita at current prices, million VND",
 }
 
-NAME_TYPOS: dict[str, str] = {"Hai Phuong": "Hai Phong"}
-"""Known misspellings in the upstream files, corrected before the name/code cross-check."""
-
-
 def _read_csv(name: str, raw: Path | None) -> pd.DataFrame:
     """Read one file as text, with lower-case, BOM-free, stripped headers."""
     path = raw_path(name, raw)
@@ -92,9 +87,8 @@ def _province_ids(frame: pd.DataFrame, file: str) -> pd.Series:
         if not text.isdigit():
             raise SourceFormatError(file, f"code {code!r} is not a GSO province code", row=row)
         province_id = text.zfill(2)
-        clean_name = NAME_TYPOS.get(str(name).strip(), str(name).strip())
         try:
-            from_name = normalize(clean_name)
+            from_name = normalize(str(name).strip())
         except UnknownProvinceError as exc:
             raise UnknownProvinceError(f"{file}, row {row}: {exc}") from None
         if from_name != province_id:

@@ -26,10 +26,13 @@ Rows are numbered as in a spreadsheet: the header is row 1.
 upstream file provides: SIPAS, PAR_INDEX, DTI, EGOV_IT_APPLICATION_MIC, ICT_INDEX and the driver
 figures that have a province and a year. Rules:
 
-- values go to their component (``total``, ``appraisal``, ``survey``, DTI pillars ...); a
-  published rank goes to component ``rank`` (``<pillar>_rank`` for a pillar), unit ``rank``
-  (1-63), or ``rank (of 34)`` for the 34 post-merger units. This keeps rank-only rows from
-  top/bottom lists and the published ranks of partial tables, which cannot be recomputed.
+- values go to their component (``total``, ``appraisal``, ``survey``, DTI pillars ...); every
+  published rank (of a rank-only row or of a row with a value) goes to component ``rank``
+  (``<pillar>_rank`` for a pillar), unit ``rank`` (1-63), or ``rank (of 34)`` for the 34
+  post-merger units: ranks of partial tables cannot be recomputed from the values shipped.
+- unit spellings are normalised to the strings the other readers use (``UNIT_ALIASES``:
+  ``index 0-1`` -> ``index (0-1)``, ``points`` -> ``points (0-100)``, PAPI ``points (of 80)`` ->
+  ``points (8-80)``), so one unit string means one scale across parlib.
 - NATIONAL rows are not observations: see ``national_averages()``. Rows without a year are dropped.
 - One (index, component, province, geo, year) comes out ONCE. A per-index table wins over a
   ``*point_figures*.csv``; between two tables of equal standing the first file in sorted order
@@ -54,7 +57,7 @@ import pandas as pd
 
 from parlib.clean import is_missing, parse_number, parse_rank, require_columns
 from parlib.config import raw_dir
-from parlib.errors import SourceFormatError, UnknownProvinceError, ValidationError
+from parlib.errors import MissingRawFileError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.provinces import normalize
 from parlib.sources import OBS_COLUMNS
 
@@ -88,15 +91,15 @@ RECORD_UNITS: dict[str, tuple[float, float]] = {
     "index (0-1)": (0.0, 1.0),
     "points (0-100)": (0.0, 100.0),
     "points (0-10)": (0.0, 10.0),
-    "points (of 80)": (0.0, 80.0),
+    "points (8-80)": (8.0, 80.0),
     "units": (0.0, 1_000_000.0),
     "procedures (lower bound)": (0.0, 100_000.0),
     "percent of 2015 quota": (0.0, 100.0),
 }
 """Every unit the published record may carry, with the inclusive bounds of its scale."""
 
-UNIT_ALIASES = {"index 0-1": "index (0-1)", "points": "points (0-100)"}
-"""Unit spellings in the files -> the unit used here (``points (0-100)`` as in ``parlib.sources.pci``)."""
+UNIT_ALIASES = {"index 0-1": "index (0-1)", "points": "points (0-100)", "points (of 80)": "points (8-80)"}
+"""Unit spellings in the files -> the units of ``parlib.sources.pci`` and ``parlib.sources.papi``."""
 
 RANK_UNITS = {"63": "rank", "34": "rank (of 34)"}
 
@@ -419,8 +422,9 @@ def _check(frame: pd.DataFrame, units: dict[str, tuple[float, float]]) -> None:
     def fail(mask: pd.Series, rule: str) -> None:
         if mask.any():
             rec = frame[mask.to_numpy()].iloc[0]
+            year = "(no year)" if pd.isna(rec["year"]) else int(rec["year"])
             raise ValidationError(
-                f"{rec['source']}, row {rec['source_row']}: {rec['index']} {rec['year']} {rec['province']} "
+                f"{rec['source']}, row {rec['source_row']}: {rec['index']} {year} {rec['province']} "
                 f"{rec['component']}: {rule.format(**rec)}"
             )
 
@@ -458,8 +462,6 @@ def read_published(raw: Path | None = None) -> pd.DataFrame:
     base = raw or raw_dir()
     names = published_files(base)
     if not names:
-        from parlib.errors import MissingRawFileError
-
         raise MissingRawFileError(f"{base / PUBLISHED_DIR}: no published CSV files; run `parlib data pull`")
     resolve = _Resolver()
     rows = [r for name in names for r in _read_file(base / name, name, resolve)]
@@ -542,7 +544,7 @@ def read(raw: Path | None = None) -> pd.DataFrame:
         method_era=[method_era(i, int(y)) for i, y in zip(kept["index"], kept["year"], strict=True)]
     )
     obs = obs[OBS_COLUMNS].astype({"year": "int64", "value": "float64", "province_id": "str"})
-    obs["method_era"] = obs["method_era"].astype(object)
+    obs["method_era"] = obs["method_era"].astype(object).where(obs["method_era"].notna(), None)
     return obs.sort_values(_OBS_KEYS, ignore_index=True)
 
 
