@@ -22,7 +22,8 @@ def main() -> None:
     panel.load_panel(rebuild=False)
     load_s = time.perf_counter() - start
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
-    print(f"panel build: {build_s:.2f} s ({len(built)} rows, {len(panel.value_columns(built))} value columns)")
+    columns = len(panel.value_columns(built))
+    print(f"panel build: {build_s:.2f} s ({len(built)} rows, {columns} value columns)")
     print(f"panel load (parquet): {load_s * 1000:.1f} ms")
 
 

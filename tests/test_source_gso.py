@@ -35,7 +35,7 @@ def test_contract(obs: pd.DataFrame, raw: Path) -> None:
     assert units == {
         "area": ["km2"],
         "density": ["persons per km2"],
-        "grdp_per_capita": ["million VND"],
+        "grdp_per_capita": ["million VND per person"],
         "population": ["thousand persons"],
     }
     for unit, (low, high) in gso.UNITS.items():

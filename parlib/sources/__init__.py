@@ -30,4 +30,4 @@ from __future__ import annotations
 
 OBS_COLUMNS = ["index", "component", "province_id", "geo", "year", "value", "unit", "source", "method_era"]
 
-SOURCE_MODULES = ["papi", "pci", "gso", "published"]
+SOURCE_MODULES = ["papi", "pci", "gso", "published", "budget"]

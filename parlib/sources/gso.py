@@ -49,7 +49,7 @@ UNITS: dict[str, tuple[float, float]] = {
     "thousand persons": (0.0, 100_000.0),
     "km2": (0.0, 100_000.0),
     "persons per km2": (0.0, 100_000.0),
-    "million VND": (0.0, 100_000.0),
+    "million VND per person": (0.0, 100_000.0),
 }
 
 # (file column, component, unit) for each file family
@@ -58,7 +58,7 @@ POPULATION_COLUMNS = [
     ("area", "area", "km2"),
     ("density", "density", "persons per km2"),
 ]
-GRDP_COLUMNS = [("grdp", "grdp_per_capita", "million VND")]
+GRDP_COLUMNS = [("grdp", "grdp_per_capita", "million VND per person")]
 
 CODEBOOK: dict[str, str] = {
     "population": "average population, thousand persons (GSO yearbook)",

@@ -18,9 +18,15 @@ for the precedence rule. Components carry stable semantic names (``CODEBOOK``); 
 sub-dimension keeps its name across eras even when its position in the files moves
 (``poverty_lists`` is the first transparency column before 2018 and the second after).
 
+Not scored: mdtrinh prints 0 (2014 Bắc Giang, Đồng Tháp), the UNDP sheets print 'KCDL'
+(không có dữ liệu; 2018 Quảng Ninh, Đồng Tháp: transparency and corruption), 0 (2022 Bắc
+Giang, Bắc Ninh, in part) or blank (2023), ml-mcdm leaves the cell blank. None of them
+gives a row; a province-year with a missing part has no derived or published total.
+
 Scales: each dimension runs 1-10 and is the sum of its k sub-dimensions, each on
 [1/k, 10/k]; the total is the sum of the dimensions: 6-60 up to 2017, 8-80 from 2018
-(methodology.md 1.2). Not scored is missing: blank or 0 cells give no row.
+(methodology.md 1.2). The UNDP sheets print the total's scale as "10-80"; the sum of eight
+1-10 dimensions runs 8-80, which UNITS uses.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -38,6 +44,7 @@ import pandas as pd
 from parlib import config
 from parlib.clean import is_missing, parse_number, require_columns, to_numeric
 from parlib.errors import SourceFormatError, UnknownProvinceError
+from parlib.provinces import PROVINCES_63, normalize
 from parlib.sources import OBS_COLUMNS
 
 INDEX = "PAPI"
@@ -249,8 +256,6 @@ def _nfc(text: object) -> str:
 
 def _province_from_code(code: object, file: object, row: object) -> str:
     """Two-digit GSO code from a numeric code cell, checked against the registry."""
-    from parlib.provinces import PROVINCES_63
-
     try:
         number = parse_number(code)
     except ValueError:
@@ -264,8 +269,6 @@ def _province_from_code(code: object, file: object, row: object) -> str:
 
 
 def _province_from_name(name: object, file: object, row: object) -> str:
-    from parlib.provinces import normalize
-
     try:
         return normalize(_nfc(name), GEO)
     except UnknownProvinceError as exc:
@@ -291,7 +294,7 @@ def _frame(records: Iterable[dict[str, object]]) -> pd.DataFrame:
     frame = frame[frame["value"].notna() & (frame["value"] != 0)]
     frame = frame.astype({"year": "int64"})
     for col in ("index", "component", "province_id", "geo", "unit", "source", "method_era"):
-        frame[col] = frame[col].astype(object)
+        frame[col] = frame[col].astype("str")
     return frame.reset_index(drop=True)
 
 
@@ -694,16 +697,24 @@ def _copies(sheets: dict[str, pd.DataFrame]) -> dict[str, str]:
     return out
 
 
+KNOWN_COPIES = {"2020": "2019", "2021": "2019"}
+"""The copied sheets of UNDP_FILE documented in SOURCES.md; read() does not warn about these."""
+
+
 def read_undp_2018_2023(
-    raw: Path | None = None, years: Sequence[int] = UNDP_YEARS, file: str = UNDP_FILE
+    raw: Path | None = None,
+    years: Sequence[int] = UNDP_YEARS,
+    file: str = UNDP_FILE,
+    expected_copies: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """PAPI from the UNDP/CECODES indicator workbook: sheets 2018, 2019, 2022, 2023.
 
     Emits sub-dimensions, dimensions, the unweighted total (``total``) and, where published
     (2019), the weighted total (``total_weighted``); indicators, variances and confidence
     bounds are skipped. Every year sheet from 2018 is compared with the others: a sheet that
-    repeats an earlier one (2020 and 2021 repeat 2019) is ignored with a CopiedSheetWarning,
-    and asking for it in ``years`` raises SourceFormatError. 0 cells (2022 Bắc Giang, Bắc
+    repeats an earlier one (2020 and 2021 repeat 2019) is ignored with a CopiedSheetWarning
+    (none for the copies listed in ``expected_copies``), and asking for it in ``years``
+    raises SourceFormatError. 0 cells (2022 Bắc Giang, Bắc
     Ninh) and blanks (2023 Quảng Ninh, Bình Dương) are not scored: no row.
     """
     path = config.raw_path(file, raw)
@@ -723,6 +734,9 @@ def read_undp_2018_2023(
             raise SourceFormatError(
                 path, f"sheet '{copy}' repeats the values of sheet '{original}'; it is not PAPI {copy} data"
             )
+    for copy, original in copies.items():
+        if (expected_copies or {}).get(copy) == original:
+            continue
         warnings.warn(
             f"{path}: sheet '{copy}' repeats the values of sheet '{original}'; ignored",
             CopiedSheetWarning,
@@ -755,13 +769,20 @@ def read(raw: Path | None = None) -> pd.DataFrame:
     Precedence: the UNDP/CECODES workbooks are preferred wherever they hold a value
     (mdtrinh's tables for 2011-2016, the CS571 UNDP sheets for 2018, 2019, 2022, 2023);
     ml-mcdm fills every other (component, province, year): all of 2017, 2020, 2021 and
-    2024, and any cell a preferred file leaves blank or 0. The two agree wherever both
-    have a value (within 1e-4; tests/test_source_papi.py), so filling never mixes scales.
+    2024, and any cell a preferred file leaves blank or 0 (on the current files there is
+    none: in 2011-2016, 2018, 2019, 2022 and 2023 ml-mcdm scores exactly the same cells).
+    Where both have a value they agree within 1e-4 (tests/test_source_papi.py), except Hà
+    Nội 2022, whose sub-dimensions 1.3 and 1.4 are printed rounded to 2 decimals in both
+    files: the published participation and total are kept (0.0007 off the derived sums).
     ml-mcdm's dimensions and totals are derived from complete sets of parts only.
+    The UNDP sheets 2020 and 2021 (copies of 2019) are detected and skipped on every call;
+    a copy other than KNOWN_COPIES raises a CopiedSheetWarning.
     Each row's ``source`` names the file its value was read from (derived values name the
     ml-mcdm file of their year).
     """
-    preferred = pd.concat([read_undp_2011_2016(raw), read_undp_2018_2023(raw)], ignore_index=True)
+    preferred = pd.concat(
+        [read_undp_2011_2016(raw), read_undp_2018_2023(raw, expected_copies=KNOWN_COPIES)], ignore_index=True
+    )
     fill = read_mlmcdm(raw)
     key = ["component", "province_id", "year"]
     have = pd.MultiIndex.from_frame(preferred[key])

@@ -177,7 +177,8 @@ def layouts(raw: Path | None = None) -> list[Layout]:
     """Parse PCI_Import.csv into one Layout per year (no sheet is opened here)."""
     path = raw_path(IMPORT_FILE, raw)
     text = path.read_text(encoding="utf-8-sig")
-    guide = pd.DataFrame(list(csv.DictReader(io.StringIO(text))), dtype=str)
+    reader = csv.DictReader(io.StringIO(text))
+    guide = pd.DataFrame(list(reader), columns=reader.fieldnames or [], dtype=str)
     require_columns(guide, _LAYOUT_COLUMNS + list(_IMPORT_COLUMNS), IMPORT_FILE)
     out: list[Layout] = []
     for i, row in guide.fillna("").iterrows():
@@ -285,8 +286,7 @@ def _read_year(layout: Layout, raw: Path | None) -> pd.DataFrame:
         raise SourceFormatError(file, message, row=layout.last + 1)
     rows: list[dict[str, object]] = []
     coverage: dict[str, set[str]] = {}
-    checks = dict(layout.columns)
-    for component, col in checks.items():
+    for component, col in layout.columns.items():
         pcol = layout.province_column(component)
         where = f"sheet {sheet!r}, column {_col_letter(col)} ({component})"
         if col >= n_cols:
