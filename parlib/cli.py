@@ -51,15 +51,17 @@ def _cmd_panel(args: argparse.Namespace) -> int:
     from parlib import panel
 
     data = panel.load_panel()
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
+    obs = panel.load_observations(rebuild=False)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 100):
         print(
             f"panel: {len(data)} rows (province x year), {data['province_id'].nunique()} provinces, "
-            f"years {data['year'].min()}-{data['year'].max()}"
+            f"years {data['year'].min()}-{data['year'].max()}, {len(panel.value_columns(data))} value columns"
         )
-        print(panel.summary(data).to_string(index=False))
+        print(f"observations: {len(obs)} values")
+        print(panel.summary(obs).to_string(index=False))
         if args.year is not None:
-            cols = ["province_id", "name_vi", "papi_total", "pci_total"]
-            cols = [c for c in cols if c in data.columns]
+            wanted = ("province_id", "name_vi", "papi_total", "pci_total", "sipas_total")
+            cols = [c for c in wanted if c in data]
             print(data.loc[data["year"] == args.year, cols].to_string(index=False))
     return 0
 

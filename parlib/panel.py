@@ -171,24 +171,18 @@ def load_observations(rebuild: bool | None = None) -> pd.DataFrame:
     return _load(OBSERVATIONS_FILE, rebuild)
 
 
-def summary(panel: pd.DataFrame) -> pd.DataFrame:
-    """Per index: first and last year with data, provinces covered, non-missing values."""
-    rows = []
-    for col in value_columns(panel):
-        if not (col.endswith("_total") or col.startswith("gso_")):
-            continue
-        present = panel.dropna(subset=[col])
-        if present.empty:
-            continue
-        rows.append(
-            {
-                "column": col,
-                "first_year": int(present["year"].min()),
-                "last_year": int(present["year"].max()),
-                "years": present["year"].nunique(),
-                "provinces": present["province_id"].nunique(),
-                "values": len(present),
-                "mean": round(float(present[col].mean()), 3),
-            }
-        )
-    return pd.DataFrame(rows)
+def summary(obs: pd.DataFrame) -> pd.DataFrame:
+    """Per index and geography: components, years covered, provinces, values and method eras."""
+    grouped = obs.groupby(["index", "geo"], sort=True)
+    table = pd.DataFrame(
+        {
+            "components": grouped["component"].nunique(),
+            "first_year": grouped["year"].min(),
+            "last_year": grouped["year"].max(),
+            "years": grouped["year"].nunique(),
+            "provinces": grouped["province_id"].nunique(),
+            "values": grouped.size(),
+            "method_eras": grouped["method_era"].agg(lambda s: ", ".join(sorted(s.dropna().unique())) or "-"),
+        }
+    )
+    return table.reset_index()
