@@ -15,7 +15,7 @@ import pytest
 from parlib.config import raw_dir
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize
-from parlib.sources import OBS_COLUMNS, pci
+from parlib.sources import OBS_COLUMNS, pci, published
 
 PUBLISHED = raw_dir() / "published" / "pci" / "pci_partial_2006_2024_from_pcivietnam_pages.csv"
 KEY = ["index", "component", "province_id", "geo", "year"]
@@ -113,19 +113,7 @@ def test_pci_2016_top_two(totals: pd.Series) -> None:
 def _published() -> pd.DataFrame:
     pub = pd.read_csv(PUBLISHED)
     pub["province_id"] = pub["province_vietnamcode"].map(normalize)
-    columns = {
-        "pci_weighted": "total",
-        "pci_entry": "entry_costs",
-        "pci_land": "land_access",
-        "pci_transparency": "transparency",
-        "pci_time": "time_costs",
-        "pci_informal": "informal_charges",
-        "pci_bias": "policy_bias",
-        "pci_proactive": "proactivity",
-        "pci_support": "business_support",
-        "pci_labor": "labor_training",
-        "pci_legal": "legal_institutions",
-    }
+    columns = {"pci_weighted": "total", **published.PCI_SUBINDICES}
     long = pub.melt(id_vars=["province_id", "year"], value_vars=list(columns), var_name="column").dropna()
     long["component"] = long["column"].map(columns)
     return long.drop(columns="column").rename(columns={"value": "published"})
