@@ -38,14 +38,16 @@ def recompute(observations: pd.DataFrame | None = None) -> pd.DataFrame:
 def scores(observations: pd.DataFrame | None = None) -> IndexResult:
     """PCI composite and sub-indices with ranks of N and year-on-year changes.
 
-    Table: IndexResult columns plus ``recomputed`` (2013+ composite from the sub-indices; NaN
-    for earlier years, whose published composite stands). ``comparable`` is False for the
-    2012->2013 change (methodology revision).
+    Table: IndexResult columns plus ``level`` (total, subindex), ``label`` and ``recomputed``
+    (the 2013+ composite from the sub-indices; NaN for earlier years, whose published
+    composite stands). ``comparable`` is False for the 2012->2013 change (methodology revision).
     """
     obs = _observations(observations)
     table = rank_and_change(obs)
     rec = recompute(obs)[["province_id", "year", "recomputed"]].assign(component="total")
     table = table.merge(rec, on=["province_id", "year", "component"], how="left")
+    table["level"] = table["component"].map(lambda c: "total" if c in ("total", "unweighted") else "subindex")
+    table["label"] = table["component"].map(source.COMPONENTS)
     table = table.sort_values(["year", "component", "rank", "province_id"], ignore_index=True)
     notes = [
         "composite = 10 x weighted sum of ten sub-indices (2013+ weights); earlier composites as published",
