@@ -49,28 +49,27 @@ def project(
     frame = frame.merge(
         pop.rename(columns={"year": "weight_year"}), on=["province_id", "weight_year"], how="left"
     )
-    cw = provinces.CROSSWALK_2025.rename(columns={"old_id": "province_id"})
-    frame = frame.merge(cw, on="province_id", how="left")
     rows = []
     members = provinces.PROVINCES_34["old_ids"].str.split()
-    for key, grp in frame.groupby([*groups, "year", "new_id"], sort=True):
-        new_id = key[-1]
-        old = members[new_id]
-        have = grp.dropna(subset=["score", "population"])
-        complete = set(have["province_id"]) == set(old)
-        weights = have["population"]
-        missing = f"missing: {len(old) - len(have)} of {len(old)} not scored"
-        val = (have["score"] * weights).sum() / weights.sum() if complete else float("nan")
-        rows.append(
-            {
-                **dict(zip([*groups, "year", "new_id"], key, strict=True)),
-                "name_vi": provinces.PROVINCES_34.loc[new_id, "name_vi"],
-                "value": val,
-                "synthetic": True,
-                "old_ids": " ".join(old),
-                "scored": len(have),
-                "weight_year": int(grp["weight_year"].iloc[0]),
-                "note": SYNTHETIC_NOTE if complete else missing,
-            }
-        )
+    for key, grp in frame.groupby([*groups, "year"], sort=True):
+        scored = grp.dropna(subset=["score", "population"]).set_index("province_id")
+        for new_id, old in members.items():
+            have = scored[scored.index.isin(old)]
+            complete = len(have) == len(old)
+            weights = have["population"]
+            value = (have["score"] * weights).sum() / weights.sum() if complete else float("nan")
+            gap = f"missing: {len(old) - len(have)} of {len(old)} not scored"
+            rows.append(
+                {
+                    **dict(zip([*groups, "year"], key, strict=True)),
+                    "new_id": new_id,
+                    "name_vi": provinces.PROVINCES_34.loc[new_id, "name_vi"],
+                    "value": value,
+                    "synthetic": True,
+                    "old_ids": " ".join(old),
+                    "scored": len(have),
+                    "weight_year": int(grp["weight_year"].iloc[0]),
+                    "note": SYNTHETIC_NOTE if complete else gap,
+                }
+            )
     return pd.DataFrame(rows)
