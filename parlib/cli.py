@@ -1,4 +1,4 @@
-"""The ``parlib`` command: ``parlib data pull|build|status``, ``parlib panel``, ``parlib provinces``.
+"""The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``.
 
 Every parlib error is printed as one line on stderr with exit status 1.
 """
@@ -66,6 +66,13 @@ def _cmd_panel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_card(args: argparse.Namespace) -> int:
+    from parlib.indices.card import card
+
+    print(card(args.province, args.year))
+    return 0
+
+
 def _cmd_provinces(args: argparse.Namespace) -> int:
     from parlib import provinces
 
@@ -96,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     pan = sub.add_parser("panel", help="print a summary of the panel (building it if needed)")
     pan.add_argument("--year", type=int, help="also list the provinces of one year")
     pan.set_defaults(func=_cmd_panel)
+
+    crd = sub.add_parser("card", help="a province at a glance: score, rank of N, tier, change per index")
+    crd.add_argument("province", help="province name (any spelling) or GSO code")
+    crd.add_argument("year", type=int)
+    crd.set_defaults(func=_cmd_card)
 
     prov = sub.add_parser("provinces", help="list provinces or normalise names")
     prov.add_argument("name", nargs="*", help="names to normalise")

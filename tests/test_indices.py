@@ -228,3 +228,14 @@ def test_geo34_population_weighted_and_synthetic(papi_result, obs):
     # 2022: Bắc Giang and Bắc Ninh unscored -> new Bắc Ninh missing, not a mean of the rest
     assert math.isnan(out.loc[(2022, "24"), "value"]) and "not scored" in out.loc[(2022, "24"), "note"]
     assert len(provinces.PROVINCES_34) == out.loc[2022].shape[0]
+
+
+def test_cli_card(capsys):
+    from parlib.cli import main
+
+    assert main(["card", "Bắc Kạn", "2022"]) == 0
+    out = capsys.readouterr().out
+    assert "rank 30 of 61" in out and "Thái Nguyên" in out
+    assert main(["card", "Gotham", "2022"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["parlib: error: unknown province 'Gotham' in geo 63"]
