@@ -1,0 +1,456 @@
+"""parlib.sources.tables: researcher tables and survey answers in CSV and XLSX, good and bad."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
+from parlib.sources import OBS_COLUMNS, tables
+
+FORMATS = ["csv", "xlsx"]
+PAR_HEADER = ["province", "year", "total", "appraisal", "survey"]
+FIELDS = list(tables.FIELDS)
+
+
+def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """A CSV (cells as written) or an XLSX (numbers as number cells) with a header in row 1."""
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return path
+
+
+def error(exc_info: pytest.ExceptionInfo, name: str, row: int | None) -> str:
+    """The message, checked to be one line naming the file and the row."""
+    message = str(exc_info.value)
+    assert "\n" not in message
+    assert name in message
+    if row is not None:
+        assert f"row {row}" in message, message
+    return message
+
+
+# --------------------------------------------------------------------------- good input
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_index_table_observations(tmp_path: Path, fmt: str) -> None:
+    rows = [
+        ["Lạng Sơn", 2022, 81.45, 55.0, 26.45],
+        ["TP HCM", 2022, "87,5", "", ""],  # decimal comma; parts optional
+        ["Da Nang", 2012, "", 50.0, 30.0],  # parts without a total
+    ]
+    path = write(tmp_path / f"par.{fmt}", [*PAR_HEADER, "rank"], [[*r, ""] for r in rows])
+    before = sorted(tmp_path.iterdir())
+    obs = tables.read_index_table(path, "PAR_INDEX")
+    assert sorted(tmp_path.iterdir()) == before  # reading writes nothing
+    assert list(obs.columns) == OBS_COLUMNS
+    assert set(obs["source"]) == {path.name}
+    values = obs.set_index(["component", "province_id", "year"])["value"]
+    assert values[("total", "20", 2022)] == 81.45
+    assert values[("total", "79", 2022)] == 87.5
+    assert values[("appraisal", "48", 2012)] == 50.0
+    assert ("total", "48", 2012) not in values.index  # derived later by par_index(), not here
+    units = obs.set_index("component")["unit"].to_dict()
+    assert units == {"total": "percent", "appraisal": "points (0-100)", "survey": "points (0-100)"}
+    assert set(obs.loc[obs["year"] == 2022, "method_era"]) == {"2022-"}
+    assert set(obs.loc[obs["year"] == 2012, "method_era"]) == {"2012-2016"}
+    assert all(
+        tables.UNITS[u][0] <= v <= tables.UNITS[u][1] for u, v in zip(obs["unit"], obs["value"], strict=True)
+    )
+
+
+def test_csv_and_xlsx_read_the_same(tmp_path: Path) -> None:
+    header = ["province", "year", "total", "rank", *FIELDS]
+    rows = [["Quảng Ninh", 2023, 92.18, "1/63", *[11.5225] * 8], ["Bac Kan", 2023, 80.0, 60, *[""] * 8]]
+    a = tables.read_index_table(write(tmp_path / "t.csv", header, rows), "PAR_INDEX")
+    b = tables.read_index_table(write(tmp_path / "t.xlsx", header, rows), "PAR_INDEX")
+    pd.testing.assert_frame_equal(a.drop(columns="source"), b.drop(columns="source"))
+    ranks = a[a["component"] == "rank"].set_index("province_id")["value"]
+    assert ranks.to_dict() == {"06": 60.0, "22": 1.0}
+
+
+def test_headers_ignore_case_and_spacing_and_blank_rows_keep_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "Province,Year,Total,Note\nHa Noi,2022,89.58,\n\n,,,\nHai Phong,2022,120,\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationError) as exc:
+        tables.read_index_table(path, "PAR_INDEX")
+    assert "outside 0-100" in error(exc, "t.csv", 5)  # rows 3 and 4 are blank
+
+
+def test_sipas_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.csv", ["province", "year", "total", "rank"], [["Quang Ninh", 2022, 87.59, 1]])
+    obs = tables.read_index_table(path, "SIPAS")
+    assert set(obs["index"]) == {"SIPAS"} and set(obs["method_era"]) == {"2022-"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_survey_answers(tmp_path: Path, fmt: str) -> None:
+    header = ["Province", "Year", "Respondent ID", "element", "criterion", "answer"]
+    rows = [
+        ["Lạng Sơn", 2022, "R1", "access", "a1", 5],
+        ["Lạng Sơn", 2022, "R1", "access", "a2", "Có"],
+        ["Lạng Sơn", 2022, "R1", "staff", "s1", "4.0"],
+        ["Lạng Sơn", 2022, "R2", "access", "a1", 3],
+        ["Lạng Sơn", 2022, "R2", "access", "a2", "KHONG"],
+        ["Lạng Sơn", 2022, "R2", "staff", "s1", ""],  # not answered: left out
+        ["Lang Son", 2022, 7, "access", "a2", True if fmt == "xlsx" else "yes"],
+    ]
+    answers = tables.read_survey_answers(write(tmp_path / f"a.{fmt}", header, rows))
+    assert list(answers.columns) == tables.ANSWER_COLUMNS
+    assert len(answers) == 6
+    assert answers["satisfied"].tolist() == [True, True, True, False, False, True]
+    assert answers["scale"].tolist() == ["1-5", "yes/no", "1-5", "1-5", "yes/no", "yes/no"]
+    assert answers["answer_value"].tolist() == [5.0, 1.0, 4.0, 3.0, 0.0, 1.0]
+    assert answers["respondent_id"].tolist()[-1] == "7"
+    assert answers["source_row"].tolist() == [2, 3, 4, 5, 6, 8]
+    assert set(answers["province_id"]) == {"20"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5", ("1-5", 5.0, True)),
+        ("4", ("1-5", 4.0, True)),
+        ("3", ("1-5", 3.0, False)),
+        ("1", ("1-5", 1.0, False)),  # 1 is a scale point, not "yes"
+        ("có", ("yes/no", 1.0, True)),
+        ("Không", ("yes/no", 0.0, False)),
+        ("TRUE", ("yes/no", 1.0, True)),
+        ("n", ("yes/no", 0.0, False)),
+    ],
+)
+def test_parse_answer(text: str, expected: tuple) -> None:
+    assert tables.parse_answer(text) == expected
+
+
+def test_parse_answer_blank() -> None:
+    scale, value, satisfied = tables.parse_answer("")
+    assert scale == "" and math.isnan(value) and not satisfied
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _bad_index_cases() -> list[tuple[str, str, list[str], list[list[object]], int | None, type, str]]:
+    """(id, index, header, rows, row named, error class, text in the message)."""
+    ok = ["Ha Noi", 2022, 89.58, 61.0, 28.58]
+    return [
+        (
+            "unknown province",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Lang Sonn", 2022, 81.45, "", ""]],
+            3,
+            UnknownProvinceError,
+            "'Lang Sonn'",
+        ),
+        (
+            "duplicate",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Hà Nội", 2022, 89.58, "", ""]],
+            3,
+            ValidationError,
+            "already given in row 2",
+        ),
+        (
+            "total out of range",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Lang Son", 2022, 120, "", ""]],
+            3,
+            ValidationError,
+            "total 120 outside 0-100",
+        ),
+        (
+            "SIPAS 120",
+            "SIPAS",
+            ["province", "year", "total"],
+            [["Lang Son", 2022, 80], ["Cao Bang", 2022, 120]],
+            3,
+            ValidationError,
+            "total 120 outside 0-100",
+        ),
+        (
+            "appraisal above its 2022 maximum",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [["Lang Son", 2022, 81.45, 70, 11.45]],
+            2,
+            ValidationError,
+            "appraisal 70 outside 0-68",
+        ),
+        (
+            "negative part",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [["Lang Son", 2012, 81.45, 90, -8.55]],
+            2,
+            ValidationError,
+            "survey -8.55 outside 0-100",
+        ),
+        (
+            "parts do not add up",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Lang Son", 2022, 81.45, 55.0, 26.0]],
+            3,
+            ValidationError,
+            "not the total 81.45",
+        ),
+        (
+            "fields do not add up",
+            "PAR_INDEX",
+            ["province", "year", "total", *FIELDS],
+            [["Lang Son", 2022, 81.45, *[10.0] * 8]],
+            2,
+            ValidationError,
+            "the 8 fields sum to 80.00",
+        ),
+        (
+            "field out of range",
+            "PAR_INDEX",
+            ["province", "year", "total", "field_impact"],
+            [["Lang Son", 2022, 81.45, 101]],
+            2,
+            ValidationError,
+            "field_impact 101 outside 0-100",
+        ),
+        (
+            "missing column",
+            "PAR_INDEX",
+            ["province", "total"],
+            [["Lang Son", 81.45]],
+            1,
+            SourceFormatError,
+            "missing column(s) 'year'",
+        ),
+        (
+            "unknown column",
+            "PAR_INDEX",
+            [*PAR_HEADER, "apraisal"],
+            [[*ok, 1]],
+            1,
+            SourceFormatError,
+            "unknown column(s) 'apraisal'",
+        ),
+        (
+            "part in a SIPAS table",
+            "SIPAS",
+            ["province", "year", "total", "survey"],
+            [["Lang Son", 2022, 80, 30]],
+            1,
+            SourceFormatError,
+            "unknown column(s) 'survey'",
+        ),
+        (
+            "bad number",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Lang Son", 2022, "8l.45", "", ""]],
+            3,
+            SourceFormatError,
+            "not a number: '8l.45'",
+        ),
+        (
+            "bad year",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [ok, ["Lang Son", "2022.5", 81.45, "", ""]],
+            3,
+            SourceFormatError,
+            "not a whole number",
+        ),
+        (
+            "bad rank",
+            "PAR_INDEX",
+            ["province", "year", "total", "rank"],
+            [["Lang Son", 2022, 81.45, 64]],
+            2,
+            ValidationError,
+            "rank '64' outside 1-63",
+        ),
+        (
+            "empty row",
+            "PAR_INDEX",
+            ["province", "year", "total", "rank"],
+            [["Lang Son", 2022, "", ""]],
+            2,
+            ValidationError,
+            "has no total, part, field or rank",
+        ),
+        (
+            "example row",
+            "PAR_INDEX",
+            ["province", "year", "total", "note"],
+            [["Lang Son", 2022, 80, "EXAMPLE (invented)"]],
+            2,
+            SourceFormatError,
+            "example row",
+        ),
+    ]
+
+
+BAD_INDEX = _bad_index_cases()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("index", "header", "rows", "row", "cls", "text"), [c[1:] for c in BAD_INDEX],
+                         ids=[c[0] for c in BAD_INDEX])  # fmt: skip
+def test_bad_index_table(tmp_path: Path, fmt: str, index, header, rows, row, cls, text) -> None:
+    path = write(tmp_path / f"bad_table.{fmt}", header, rows)
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(cls) as exc:
+        tables.read_index_table(path, index)
+    assert isinstance(exc.value, ParlibError)
+    assert text in error(exc, "bad_table", row)
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
+
+
+def test_unknown_province_is_a_format_error_with_a_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", PAR_HEADER, [["Lang Sonn", 2022, 81.45, "", ""]])
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_index_table(path, "PAR_INDEX")
+    assert "did you mean 'Lang Son'" in error(exc, "t.csv", 2)
+
+
+def _bad_answer_cases() -> list[tuple[str, list[list[object]], int, type, str]]:
+    ok = ["Lang Son", 2022, "R1", "access", "a1", 4]
+    return [
+        (
+            "unknown answer",
+            [ok, ["Lang Son", 2022, "R2", "access", "a1", "maybe"]],
+            3,
+            SourceFormatError,
+            "neither a point of the 1-5 scale nor yes/no",
+        ),
+        (
+            "answer 6",
+            [ok, ["Lang Son", 2022, "R2", "access", "a1", 6]],
+            3,
+            ValidationError,
+            "not a point of the 1-5 scale",
+        ),
+        (
+            "answer 0",
+            [ok, ["Lang Son", 2022, "R2", "access", "a1", 0]],
+            3,
+            ValidationError,
+            "not a point of the 1-5 scale",
+        ),
+        (
+            "duplicate answer",
+            [ok, ["Lạng Sơn", 2022, "R1", "access", "a1", 5]],
+            3,
+            ValidationError,
+            "already given in row 2",
+        ),
+        (
+            "mixed scales",
+            [ok, ["Lang Son", 2022, "R2", "access", "a1", "yes"]],
+            3,
+            ValidationError,
+            "answered on the 1-5 scale in row 2",
+        ),
+        (
+            "unknown province",
+            [ok, ["Atlantis", 2022, "R2", "access", "a1", 4]],
+            3,
+            UnknownProvinceError,
+            "'Atlantis'",
+        ),
+        (
+            "blank criterion",
+            [ok, ["Lang Son", 2022, "R2", "access", "", 4]],
+            3,
+            SourceFormatError,
+            "blank criterion",
+        ),
+        (
+            "year before SIPAS",
+            [["Lang Son", 2010, "R1", "access", "a1", 4]],
+            2,
+            ValidationError,
+            "outside 2015-",
+        ),
+    ]
+
+
+BAD_ANSWERS = _bad_answer_cases()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("rows", "row", "cls", "text"), [c[1:] for c in BAD_ANSWERS],
+                         ids=[c[0] for c in BAD_ANSWERS])  # fmt: skip
+def test_bad_answers(tmp_path: Path, fmt: str, rows, row, cls, text) -> None:
+    path = write(tmp_path / f"bad_answers.{fmt}", tables.ANSWER_REQUIRED, rows)
+    with pytest.raises(cls) as exc:
+        tables.read_survey_answers(path)
+    assert text in error(exc, "bad_answers", row)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_answers_missing_column(tmp_path: Path, fmt: str) -> None:
+    path = write(
+        tmp_path / f"a.{fmt}", tables.ANSWER_REQUIRED[:-1], [["Lang Son", 2022, "R1", "access", "a1"]]
+    )
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_survey_answers(path)
+    assert "missing column(s) 'answer'" in error(exc, f"a.{fmt}", 1)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ParlibError, match="no such file"):
+        tables.read_index_table(tmp_path / "missing.csv", "PAR_INDEX")
+    odd = tmp_path / "t.txt"
+    odd.write_text("province,year,total\n")
+    with pytest.raises(SourceFormatError, match=r"expected \.csv or \.xlsx"):
+        tables.read_index_table(odd, "PAR_INDEX")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("province,year,total\nL\xe0o Cai,2022,80\n".encode("latin-1"))
+    with pytest.raises(SourceFormatError, match="CSV UTF-8"):
+        tables.read_index_table(latin, "PAR_INDEX")
+    with pytest.raises(ValueError, match="index must be one of"):
+        tables.read_index_table(latin, "PAPI")
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@pytest.mark.parametrize("kind", sorted(tables.TEMPLATES))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_templates(tmp_path: Path, kind: str, fmt: str) -> None:
+    read = {
+        "par_index": lambda p: tables.read_index_table(p, "PAR_INDEX"),
+        "sipas": lambda p: tables.read_index_table(p, "SIPAS"),
+        "sipas_survey": tables.read_survey_answers,
+    }[kind]
+    dest = tables.write_template(kind, tmp_path / f"{kind}.{fmt}")
+    assert dest.is_file()
+    with pytest.raises(FileExistsError):
+        tables.write_template(kind, dest)
+    with pytest.raises(SourceFormatError) as exc:  # the example rows must be replaced first
+        read(dest)
+    assert "example row" in error(exc, dest.name, 2)
+    # the same rows without the EXAMPLE note are valid input
+    frame = pd.read_csv(tables.template_path(kind), dtype=str, keep_default_na=False)
+    assert frame["note"].str.startswith("EXAMPLE").all() and len(frame) >= 2
+    filled = write(tmp_path / f"filled.{fmt}", list(frame.columns), frame.assign(note="").values.tolist())
+    assert len(read(filled)) > 0
+
+
+def test_write_template_into_a_folder(tmp_path: Path) -> None:
+    dest = tables.write_template("par_index", tmp_path)
+    assert dest == tmp_path / "par_index_template.csv"
+    assert dest.read_bytes() == tables.template_path("par_index").read_bytes()
+    with pytest.raises(ValueError, match="template kind"):
+        tables.write_template("papi", tmp_path)
