@@ -28,6 +28,37 @@ Contract every source module follows (``parlib.panel`` relies on it):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
 OBS_COLUMNS = ["index", "component", "province_id", "geo", "year", "value", "unit", "source", "method_era"]
 
 SOURCE_MODULES = ["papi", "pci", "gso", "published", "budget"]
+
+
+def finish(
+    obs: pd.DataFrame,
+    *,
+    index: str,
+    geo: str,
+    unit_of: Callable[[str], str],
+    method_era: Callable[[int], str | None] | None,
+    components: Sequence[str],
+) -> pd.DataFrame:
+    """Complete a reader's rows (component, province_id, year, value, source) to the contract.
+
+    Adds index, geo, unit and method_era, fixes the dtypes and sorts by year, province and
+    the codebook order of ``components``.
+    """
+    obs = obs.copy()
+    obs["index"], obs["geo"] = index, geo
+    obs["unit"] = obs["component"].map(unit_of)
+    obs["method_era"] = obs["year"].map(method_era) if method_era else None
+    obs["year"] = obs["year"].astype("int64")
+    obs["value"] = obs["value"].astype("float64")
+    order = {c: i for i, c in enumerate(components)}
+    obs = obs.sort_values(
+        ["year", "province_id", "component"], key=lambda s: s.map(order) if s.name == "component" else s
+    )
+    return obs[OBS_COLUMNS].reset_index(drop=True)

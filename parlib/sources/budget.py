@@ -71,7 +71,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize
-from parlib.sources import OBS_COLUMNS
+from parlib.sources import finish
 
 INDEX = "BUDGET"
 GEO = "63"
@@ -338,14 +338,4 @@ def _read_sheet(layout: Layout, raw: Path | None) -> pd.DataFrame:
 def read(raw: Path | None = None) -> pd.DataFrame:
     """Final accounts 2006-2014 and plans 2006-2017 as observations (long, ``OBS_COLUMNS``)."""
     obs = pd.concat([_read_sheet(layout, raw) for layout in layouts(raw)], ignore_index=True)
-    obs["index"] = INDEX
-    obs["geo"] = GEO
-    obs["unit"] = obs["component"].map(unit_of)
-    obs["method_era"] = None
-    obs["year"] = obs["year"].astype("int64")
-    obs["value"] = obs["value"].astype("float64")
-    order = {c: i for i, c in enumerate(COMPONENTS)}
-    obs = obs.sort_values(
-        ["year", "province_id", "component"], key=lambda s: s.map(order) if s.name == "component" else s
-    )
-    return obs[OBS_COLUMNS].reset_index(drop=True)
+    return finish(obs, index=INDEX, geo=GEO, unit_of=unit_of, method_era=None, components=list(COMPONENTS))

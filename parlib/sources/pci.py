@@ -54,7 +54,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize, strip_diacritics
-from parlib.sources import OBS_COLUMNS
+from parlib.sources import finish
 
 INDEX = "PCI"
 GEO = "63"
@@ -345,17 +345,9 @@ def read(raw: Path | None = None) -> pd.DataFrame:
     """All PCI observations 2005-2016 (long, ``OBS_COLUMNS``), driven by PCI_Import.csv."""
     parts = [_read_year(layout, raw) for layout in layouts(raw)]
     obs = pd.concat(parts, ignore_index=True)
-    obs["index"] = INDEX
-    obs["geo"] = GEO
-    obs["unit"] = obs["component"].map(unit_of)
-    obs["method_era"] = obs["year"].map(method_era)
-    obs["year"] = obs["year"].astype("int64")
-    obs["value"] = obs["value"].astype("float64")
-    order = {c: i for i, c in enumerate(COMPONENTS)}
-    obs = obs.sort_values(
-        ["year", "province_id", "component"], key=lambda s: s.map(order) if s.name == "component" else s
+    return finish(
+        obs, index=INDEX, geo=GEO, unit_of=unit_of, method_era=method_era, components=list(COMPONENTS)
     )
-    return obs[OBS_COLUMNS].reset_index(drop=True)
 
 
 def composite_2013(obs: pd.DataFrame) -> pd.Series:
