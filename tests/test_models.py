@@ -223,3 +223,17 @@ def test_bad_arguments(panel):
         fit(panel, "papi_public_services", ["papi_internet_access"], lag=3)
     with pytest.raises(ModelSpecError, match="inference must be a subset"):
         fit(panel, "papi_public_services", ["papi_internet_access"], inference=("bayes",))
+
+
+def test_family_adjustment_across_outcomes(panel):
+    from statsmodels.stats.multitest import multipletests
+
+    from parlib.models import fit_family
+
+    outcomes = ["papi_admin_procedures", "papi_public_services", "papi_control_of_corruption"]
+    fam = fit_family(panel, outcomes, ["papi_egov_portal_access"], years=(2018, 2024))
+    cr1 = fam.table[fam.table["method"] == "cr1"]
+    assert list(cr1["outcome"]) == outcomes
+    assert np.allclose(cr1["p_holm"], multipletests(cr1["p_value"], method="holm")[1])
+    assert np.allclose(cr1["p_bh"], multipletests(cr1["p_value"], method="fdr_bh")[1])
+    assert "adjusted across outcomes" in fam.summary()

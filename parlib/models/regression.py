@@ -449,3 +449,44 @@ def fit(
     )
     data = sample[["province_id", "year", outcome, *terms]]
     return ModelResult(outcome, names, terms, table[TABLE_COLUMNS], data, dropped, spec, notes, y, x)
+
+
+@dataclass
+class FamilyResult:
+    """One model per outcome, with p-values adjusted across the family (Holm and Benjamini-Hochberg).
+
+    ``table``: the models' tables stacked, plus ``p_holm`` and ``p_bh``: for each driver term
+    and inference method, the p-values of the outcomes are adjusted together (the family is
+    the set of outcomes, e.g. the 8 PAPI dimensions). Controls are not adjusted (NaN).
+    """
+
+    results: dict[str, ModelResult]
+    table: pd.DataFrame
+
+    def summary(self) -> str:
+        cols = ["outcome", "term", "method", "estimate", "conf_low", "conf_high", "p_value", "p_holm", "p_bh"]
+        drivers = self.table[self.table["p_holm"].notna()][cols]
+        with pd.option_context("display.width", 180, "display.float_format", "{:.4f}".format):
+            return f"{len(self.results)} outcomes; p-values adjusted across outcomes\n" + drivers.to_string(
+                index=False
+            )
+
+
+def fit_family(
+    panel: pd.DataFrame | None, outcomes: Sequence[str], drivers: Sequence[str], **kwargs
+) -> FamilyResult:
+    """``fit()`` for each outcome with the same drivers and options; Holm and BH across outcomes."""
+    from parlib.models.multiple import benjamini_hochberg, holm
+
+    if panel is None:
+        from parlib.panel import load_panel
+
+        panel = load_panel()
+    results = {outcome: fit(panel, outcome, drivers, **kwargs) for outcome in outcomes}
+    table = pd.concat([r.table for r in results.values()], ignore_index=True)
+    table["p_holm"], table["p_bh"] = np.nan, np.nan
+    driver_terms = {t for r in results.values() for t in r.drivers}
+    for _, rows in table[table["term"].isin(driver_terms)].groupby(["term", "method"]):
+        table.loc[rows.index, "p_holm"] = holm(rows["p_value"].to_numpy())
+        table.loc[rows.index, "p_bh"] = benjamini_hochberg(rows["p_value"].to_numpy())
+    return FamilyResult(results, table)
