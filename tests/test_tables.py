@@ -433,6 +433,7 @@ def test_templates(tmp_path: Path, kind: str, fmt: str) -> None:
         "par_index": lambda p: tables.read_index_table(p, "PAR_INDEX"),
         "sipas": lambda p: tables.read_index_table(p, "SIPAS"),
         "sipas_survey": tables.read_survey_answers,
+        "driver": tables.read_driver_table,
     }[kind]
     dest = tables.write_template(kind, tmp_path / f"{kind}.{fmt}")
     assert dest.is_file()

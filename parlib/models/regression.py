@@ -20,6 +20,7 @@ variation under province effects, and perfectly collinear regressors.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -243,6 +244,10 @@ class ModelResult:
 # --- fit ----------------------------------------------------------------------------------------
 
 
+def _as_list(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
 def fit(
     panel: pd.DataFrame | None,
     outcome: str,
@@ -257,7 +262,7 @@ def fit(
     first_difference: bool = False,
     inference: Sequence[str] = ("cr1",),
     n_boot: int = 9999,
-    weights: str = "rademacher",
+    weights: str | Sequence[str] = "rademacher",
     n_perm: int = 5000,
     seed: int = 20251,
     level: float = 0.95,
@@ -268,7 +273,8 @@ def fit(
     None loads it. Returns a ModelResult whose table has one row per term and inference
     method: outcome, term, estimate, std_error, conf_low, conf_high, p_value, method
     ('cr1', 'wild-rademacher' / 'wild-webb', 'ri'), n_obs, n_provinces, n_years. Bootstrap
-    and randomisation rows are given for the drivers only.
+    and randomisation rows are given for the drivers only; ``weights=("rademacher", "webb")``
+    gives a wild-bootstrap row for each weight scheme.
     """
     if panel is None:
         from parlib.panel import load_panel
@@ -369,7 +375,7 @@ def fit(
     if "wild" in inference:
         from parlib.models.wild import wild_cluster_bootstrap
 
-        for j, term in enumerate(names):
+        for scheme, (j, term) in itertools.product(_as_list(weights), enumerate(names)):
             w = wild_cluster_bootstrap(
                 y,
                 x,
@@ -377,7 +383,7 @@ def fit(
                 j,
                 cr1_factor=res.cr1_factor,
                 n_boot=n_boot,
-                weights=weights,
+                weights=scheme,
                 seed=seed,
                 level=level,
             )
@@ -389,7 +395,7 @@ def fit(
                     conf_low=w["conf_low"],
                     conf_high=w["conf_high"],
                     p_value=w["p_value"],
-                    method=f"wild-{weights}",
+                    method=f"wild-{scheme}",
                 )
             )
     if "ri" in inference:

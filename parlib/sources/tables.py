@@ -1,6 +1,6 @@
 """Researcher-supplied tables (CSV or XLSX), validated like every other source.
 
-Two kinds of file, each with a template in ``parlib/data/templates/`` (``write_template``):
+Three kinds of file, each with a template in ``parlib/data/templates/`` (``write_template``):
 
 - **index tables** for PAR INDEX and SIPAS (``read_index_table``): one row per province and
   year with columns ``province, year, total`` and, optionally, ``rank`` and (PAR INDEX only) the
@@ -10,8 +10,10 @@ Two kinds of file, each with a template in ``parlib/data/templates/`` (``write_t
   the file name, ``method_era`` from ``parlib.sources.published.method_era``.
 - **SIPAS survey answers** (``read_survey_answers``): one row per respondent and criterion,
   columns ``province, year, respondent_id, element, criterion, answer``.
+- **driver tables** (``read_driver_table``, ``merge_drivers``): one row per province, year and
+  indicator, columns ``province, year, indicator, value, unit, source`` (rules below).
 
-Both kinds also accept a ``note`` and a ``source_url`` column (kept out of the data). A row
+Every kind also accepts a ``note`` and a ``source_url`` column (kept out of the data). A row
 whose ``note`` starts with ``EXAMPLE`` is the template's illustration and is refused, so an
 example row can never be read as data. Any other column is an error (a misspelt ``apraisal``
 would otherwise be dropped silently). Column names are matched without regard to case, and
@@ -48,14 +50,28 @@ point, so ``0`` is out of range and ``1`` means "very dissatisfied". Satisfied =
 yes. A blank answer means "not answered" and the row is left out. All answers to one
 criterion (element + criterion) must use the same scale; a respondent answers a criterion
 once per province and year.
+
+Driver tables (staffing, online services ...): the researcher names each ``indicator`` in
+snake_case (``staff_admin_agencies``, ``staff_cut_pct_public_units``, ``online_services_share``;
+case, spaces and hyphens are normalised as in column names) and gives it ONE ``unit`` of
+``DRIVER_UNITS`` (case-insensitive; ``%`` = ``percent``), whose bounds the value must respect.
+``source`` (where the figure comes from) is required on every row. A blank value (or a missing
+code such as ``-``, ``n/a``) means "not available" and the row is left out. The observations
+have ``index = "DRIVER"``, ``component`` = the indicator, ``method_era`` None and ``source`` =
+``"<file> | <source cell>"``; in a panel they become columns ``driver_<indicator>``
+(``merge_drivers``). Errors: an unknown unit (with a suggestion), an indicator whose unit
+changes between rows, the same province, year and indicator twice, a value outside its unit,
+a ``persons`` or ``count`` value that is not a whole number (``1.850`` reads as 1.85: a single
+dot or comma is a decimal point, so write counts without thousands separators).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -112,13 +128,36 @@ PART_MAXIMA: dict[str, dict[str, float]] = {"2022-": {"appraisal": 68.0, "survey
 """PAR INDEX method era -> maximum points of each part; other eras: 0-100 only (unconfirmed)."""
 PART_TOLERANCE = 0.011
 FIELD_TOLERANCE = 0.05
-FIRST_YEAR = {"PAR_INDEX": 2011, "SIPAS": 2015}
+FIRST_YEAR = {"PAR_INDEX": 2011, "SIPAS": 2015, "DRIVER": 2003}  # DRIVER: parlib.schema.FIRST_YEAR
 LAST_YEAR = pd.Timestamp.today().year
+
+DRIVER_INDEX = "DRIVER"
+"""``index`` of driver observations; a panel names their columns ``driver_<indicator>``."""
+DRIVER_REQUIRED = ["province", "year", "indicator", "value", "unit", "source"]
+DRIVER_UNITS: dict[str, tuple[float, float]] = {
+    "percent": (0.0, 100.0),  # a share in percent, or a cut as a positive percent of its base
+    "percent change": (-100.0, math.inf),  # a signed change: -12.5 = down 12.5%
+    "share": (0.0, 1.0),  # a fraction: 0.45, not 45
+    "index (0-1)": (0.0, 1.0),
+    "points (0-100)": (0.0, 100.0),
+    "persons": (0.0, math.inf),
+    "count": (0.0, math.inf),
+    "days": (0.0, math.inf),
+    "million VND": (0.0, 1e10),  # the bounds of parlib.sources.budget
+    "million VND per person": (0.0, 100_000.0),  # the bounds of parlib.sources.gso
+}
+"""The closed list of driver units -> inclusive bounds (a unit shared with another source keeps its
+scale: one unit string means one scale everywhere, ``parlib.panel.units``)."""
+DRIVER_UNIT_ALIASES = {"%": "percent", "pct": "percent"}
+WHOLE_UNITS = frozenset({"persons", "count"})
+"""Driver units whose values must be whole numbers ('1.850' persons is a thousands dot misread)."""
+_INDICATOR_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 TEMPLATES: dict[str, str] = {
     "par_index": "par_index_template.csv",
     "sipas": "sipas_template.csv",
     "sipas_survey": "sipas_survey_template.csv",
+    "driver": "driver_template.csv",
 }
 TEMPLATE_DIR = PACKAGE_DIR / "data" / "templates"
 
@@ -505,11 +544,181 @@ def read_survey_answers(path: str | Path, geo: str = "63", sheet: str | int = 0)
     return out[ANSWER_COLUMNS].reset_index(drop=True)
 
 
+# ----------------------------------------------------------------------------- driver tables
+
+
+def _indicator_name(text: str) -> str:
+    """'Staff cut pct - admin agencies' -> 'staff_cut_pct_admin_agencies'; ValueError if not snake_case."""
+    indicator = re.sub(r"[\s\-]+", "_", text.strip().lower())
+    if not _INDICATOR_RE.match(indicator):
+        raise ValueError(
+            f"indicator {text!r} is not a snake_case name (a-z, digits and single underscores, "
+            "starting with a letter; e.g. staff_admin_agencies)"
+        )
+    return indicator
+
+
+def _driver_unit(text: str) -> str:
+    """A unit of ``DRIVER_UNITS`` (any case, spacing collapsed, '%' = percent); ValueError otherwise."""
+    unit = " ".join(text.split()).lower().replace("vnd", "VND")
+    unit = DRIVER_UNIT_ALIASES.get(unit, unit)
+    if unit not in DRIVER_UNITS:
+        close = difflib.get_close_matches(unit, list(DRIVER_UNITS), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown unit {text!r}{hint}; the units are {list(DRIVER_UNITS)}")
+    return unit
+
+
+def _bounds_text(unit: str) -> str:
+    low, high = DRIVER_UNITS[unit]
+    return f">= {low:g}" if math.isinf(high) else f"{low:g}-{high:g}"
+
+
+def read_driver_table(path: str | Path, geo: str = "63", sheet: str | int = 0) -> pd.DataFrame:
+    """Observations (``OBS_COLUMNS``, index ``DRIVER``) from a researcher's driver table.
+
+    Columns ``province, year, indicator, value, unit, source`` (+ ``note``, ``source_url``); one
+    row per province, year and indicator; provinces resolved in ``geo``. ``component`` is the
+    indicator and ``source`` is ``"<file> | <source cell>"``. Rows with a blank value are left out.
+    See the module docstring for the rules and ``DRIVER_UNITS`` for the units.
+    """
+    path = Path(path)
+    name = path.name
+    frame = read_sheet(path, sheet)
+    _check_columns(frame, DRIVER_REQUIRED, [], name)
+    for column in ("indicator", "unit", "source"):
+        blank = frame[column] == ""
+        if blank.any():
+            why = "say where the figure comes from" if column == "source" else "every row needs one"
+            raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
+    frame = frame.copy()
+    frame["province_id"] = _province_ids(frame, geo, name)
+    frame["year"] = _years(frame, FIRST_YEAR[DRIVER_INDEX], name)
+    frame["indicator"] = _map_column(frame["indicator"], _indicator_name, name)
+    frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
+    frame["value"] = _numbers(frame["value"], name)
+
+    first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
+    mixed = frame["unit"] != first_unit
+    if mixed.any():
+        rec = frame.loc[mixed[mixed].index[0]]
+        earlier = frame[frame["indicator"] == rec["indicator"]].index[0]
+        raise ValidationError(
+            f"{name}, row {rec.name}: indicator {rec['indicator']!r} is in {rec['unit']!r} here but in "
+            f"{first_unit[rec.name]!r} in row {earlier}: one indicator has one unit (name the other "
+            f"one differently, e.g. {rec['indicator']}_{rec['unit'].split()[0].lower()})"
+        )
+    _duplicates(
+        frame, ["province_id", "year", "indicator"], name, lambda r: f"{r['indicator']} of {_place(r)}"
+    )
+    frame = frame[frame["value"].notna()]
+    if frame.empty:
+        raise SourceFormatError(name, "no values: every row has a blank value")
+    low = frame["unit"].map(lambda u: DRIVER_UNITS[u][0])
+    high = frame["unit"].map(lambda u: DRIVER_UNITS[u][1])
+    outside = (frame["value"] < low) | (frame["value"] > high)
+    if outside.any():
+        rec = frame.loc[outside[outside].index[0]]
+        hint = ""
+        if rec["unit"] in ("share", "index (0-1)") and 1 < rec["value"] <= 100:
+            hint = f": a {rec['unit']} is a fraction (0.45, not 45); use unit 'percent' for a percentage"
+        raise ValidationError(
+            f"{name}, row {rec.name}: {rec['indicator']} of {_place(rec)}: value {rec['value']:g} outside "
+            f"{_bounds_text(rec['unit'])} ({rec['unit']}){hint}"
+        )
+    counted = frame["unit"].isin(WHOLE_UNITS) & (frame["value"] % 1 != 0)
+    if counted.any():
+        rec = frame.loc[counted[counted].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: {rec['indicator']} of {_place(rec)}: {rec['value']:g} {rec['unit']} is "
+            f"not a whole number (a single dot or comma is read as a decimal point: write 1850, not 1.850)"
+        )
+    obs = pd.DataFrame(
+        {
+            "index": DRIVER_INDEX,
+            "component": frame["indicator"],
+            "province_id": frame["province_id"].astype(str),
+            "geo": geo,
+            "year": frame["year"].astype("int64"),
+            "value": frame["value"].astype("float64"),
+            "unit": frame["unit"],
+            "source": name + " | " + frame["source"],
+            "method_era": None,
+        }
+    )[OBS_COLUMNS]
+    return obs.sort_values(["index", "component", "province_id", "geo", "year"], ignore_index=True)
+
+
+def merge_drivers(
+    panel: pd.DataFrame,
+    tables: str | Path | pd.DataFrame | Iterable[str | Path | pd.DataFrame],
+    geo: str = "63",
+) -> pd.DataFrame:
+    """``panel`` with one float column ``driver_<indicator>`` per driver indicator, matched on
+    (``province_id``, ``year``); NaN where a table has no value.
+
+    ``tables`` are driver-table paths (read with ``read_driver_table``) or observations it
+    returned. Refused (ValidationError): a column the panel already has, the same indicator in
+    two units, or the same province, year and indicator in two tables. Driver values for a
+    province-year the panel does not hold are left out. The panel itself is not modified.
+    """
+    missing = [c for c in ("province_id", "year") if c not in panel.columns]
+    if missing:
+        raise ValidationError(f"panel: missing column(s) {missing}; merge_drivers needs province_id and year")
+    if isinstance(tables, (str, Path, pd.DataFrame)):
+        tables = [tables]
+    frames = []
+    for table in tables:
+        obs = table if isinstance(table, pd.DataFrame) else read_driver_table(table, geo=geo)
+        label = "observations" if isinstance(table, pd.DataFrame) else Path(table).name
+        if list(obs.columns[: len(OBS_COLUMNS)]) != OBS_COLUMNS or set(obs["index"]) - {DRIVER_INDEX}:
+            raise ValidationError(f"{label}: not driver observations (index {DRIVER_INDEX!r}, OBS_COLUMNS)")
+        other_geo = sorted(set(obs["geo"]) - {geo})
+        if other_geo:
+            raise ValidationError(f"{label}: observations on geo {other_geo}, but the panel is geo {geo!r}")
+        frames.append(obs)
+    out = panel.copy()
+    if not frames:
+        return out
+    obs = pd.concat(frames, ignore_index=True)
+    files = obs["source"].str.split(" | ", n=1, regex=False).str[0]
+    units = obs.groupby("component")["unit"].unique()
+    for indicator, found in units.items():
+        if len(found) > 1:
+            where = sorted(set(files[obs["component"] == indicator]))
+            raise ValidationError(
+                f"{', '.join(where)}: indicator {indicator!r} is given in units {sorted(found)}: one "
+                "indicator has one unit"
+            )
+    repeated = obs.duplicated(["component", "province_id", "year"], keep=False)
+    if repeated.any():
+        rec = obs[repeated].iloc[0]
+        same = repeated & (obs["component"] == rec["component"]) & (obs["province_id"] == rec["province_id"])
+        same &= obs["year"] == rec["year"]
+        raise ValidationError(
+            f"{' and '.join(sorted(set(files[same])))}: {rec['component']} of province {rec['province_id']} "
+            f"{rec['year']} is given twice: keep it in one table"
+        )
+    wide = obs.pivot(index=["province_id", "year"], columns="component", values="value")
+    wide.columns = [f"{DRIVER_INDEX.lower()}_{c}" for c in wide.columns]
+    clash = [c for c in wide.columns if c in panel.columns]
+    if clash:
+        raise ValidationError(
+            f"panel already has column(s) {clash}: drop them from the panel first or rename the "
+            "indicator(s) in the driver table"
+        )
+    keys = out[["province_id", "year"]].astype({"province_id": str, "year": "int64"})
+    matched = keys.merge(wide.reset_index(), on=["province_id", "year"], how="left", validate="many_to_one")
+    for column in wide.columns:
+        out[column] = matched[column].astype("float64").to_numpy()
+    return out
+
+
 # ----------------------------------------------------------------------------- templates
 
 
 def template_path(kind: str) -> Path:
-    """The shipped template of ``kind`` (``par_index``, ``sipas`` or ``sipas_survey``)."""
+    """The shipped template of ``kind`` (``par_index``, ``sipas``, ``sipas_survey`` or ``driver``)."""
     if kind not in TEMPLATES:
         raise ValueError(f"template kind must be one of {sorted(TEMPLATES)}, got {kind!r}")
     return TEMPLATE_DIR / TEMPLATES[kind]

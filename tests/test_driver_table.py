@@ -1,0 +1,346 @@
+"""parlib.sources.tables driver tables: read_driver_table and merge_drivers, CSV and XLSX, good and bad."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from parlib import schema
+from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
+from parlib.sources import OBS_COLUMNS, tables
+
+FORMATS = ["csv", "xlsx"]
+HEADER = tables.DRIVER_REQUIRED
+SRC = "Sở Nội vụ: báo cáo 2022"
+
+
+def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """A CSV (cells as written) or an XLSX (numbers as number cells) with a header in row 1."""
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return path
+
+
+def error(exc_info: pytest.ExceptionInfo, name: str, row: int | None) -> str:
+    """The message, checked to be one line naming the file and the row."""
+    message = str(exc_info.value)
+    assert "\n" not in message
+    assert name in message
+    if row is not None:
+        assert f"row {row}" in message, message
+    return message
+
+
+GOOD = [
+    ["Lạng Sơn", 2021, "staff_admin_agencies", 1850, "persons", SRC],
+    ["Lạng Sơn", 2022, "staff_admin_agencies", "1820", "Persons", SRC],
+    ["Lang Son", 2022, "Staff cut pct - admin agencies", "10,5", "%", SRC],  # names and units normalised
+    ["TP HCM", 2022, "online_services_share", 0.62, "share", SRC],
+    ["TP HCM", 2023, "online_services_share", "", "share", SRC],  # blank: not available, left out
+    ["Cao Bằng", 2022, "staff_change_pct", -12.5, "percent change", SRC],
+]
+
+
+# --------------------------------------------------------------------------- good input
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_driver_table_observations(tmp_path: Path, fmt: str) -> None:
+    path = write(tmp_path / f"drivers.{fmt}", [*HEADER, "note", "source_url"], [[*r, "", ""] for r in GOOD])
+    before = sorted(tmp_path.iterdir())
+    obs = tables.read_driver_table(path)
+    assert sorted(tmp_path.iterdir()) == before  # reading writes nothing
+    assert list(obs.columns) == OBS_COLUMNS
+    assert len(obs) == 5
+    assert set(obs["index"]) == {"DRIVER"} and set(obs["geo"]) == {"63"}
+    assert obs["method_era"].isna().all()
+    assert set(obs["source"]) == {f"{path.name} | {SRC}"}
+    values = obs.set_index(["component", "province_id", "year"])["value"]
+    assert values[("staff_admin_agencies", "20", 2021)] == 1850.0
+    assert values[("staff_admin_agencies", "20", 2022)] == 1820.0
+    assert values[("staff_cut_pct_admin_agencies", "20", 2022)] == 10.5
+    assert values[("online_services_share", "79", 2022)] == 0.62
+    assert ("online_services_share", "79", 2023) not in values.index
+    assert values[("staff_change_pct", "04", 2022)] == -12.5
+    units = obs.drop_duplicates("component").set_index("component")["unit"].to_dict()
+    assert units == {
+        "online_services_share": "share",
+        "staff_admin_agencies": "persons",
+        "staff_change_pct": "percent change",
+        "staff_cut_pct_admin_agencies": "percent",
+    }
+    schema.validate_observations(obs, tables.DRIVER_UNITS)  # the observation contract holds
+
+
+def test_csv_and_xlsx_read_the_same(tmp_path: Path) -> None:
+    a = tables.read_driver_table(write(tmp_path / "d.csv", HEADER, GOOD))
+    b = tables.read_driver_table(write(tmp_path / "d.xlsx", HEADER, GOOD))
+    pd.testing.assert_frame_equal(a.drop(columns="source"), b.drop(columns="source"))
+
+
+def test_driver_units_agree_with_the_other_sources() -> None:
+    from parlib import panel
+
+    merged = panel.units()
+    for unit, bounds in tables.DRIVER_UNITS.items():
+        assert merged.get(unit, bounds) == bounds, unit
+    assert tables.DRIVER_UNITS["persons"] == (0.0, math.inf)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _bad_cases() -> list[tuple[str, list[str], list[list[object]], int, type, str]]:
+    """(id, header, rows, row named, error class, text in the message)."""
+    ok = ["Ha Noi", 2022, "staff_admin_agencies", 5200, "persons", SRC]
+    return [
+        (
+            "unknown province",
+            HEADER,
+            [ok, ["Lang Sonn", 2022, "staff_admin_agencies", 1850, "persons", SRC]],
+            3,
+            UnknownProvinceError,
+            "'Lang Sonn'",
+        ),
+        (
+            "duplicate",
+            HEADER,
+            [ok, ["Hà Nội", 2022, "Staff admin agencies", 5100, "persons", SRC]],
+            3,
+            ValidationError,
+            "staff_admin_agencies of Hà Nội (01) 2022 is already given in row 2",
+        ),
+        (
+            "unknown unit",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_cut_pct_admin_agencies", 10, "percnt", SRC]],
+            3,
+            SourceFormatError,
+            "unknown unit 'percnt' (did you mean 'percent'?)",
+        ),
+        (
+            "unit changes",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", 10, "percent", SRC]],
+            3,
+            ValidationError,
+            "is in 'percent' here but in 'persons' in row 2",
+        ),
+        (
+            "percent above 100",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_cut_pct_public_units", 120, "percent", SRC]],
+            3,
+            ValidationError,
+            "value 120 outside 0-100 (percent)",
+        ),
+        (
+            "negative persons",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", -3, "persons", SRC]],
+            3,
+            ValidationError,
+            "value -3 outside >= 0 (persons)",
+        ),
+        (
+            "share written as a percentage",
+            HEADER,
+            [ok, ["Lang Son", 2022, "online_services_share", 45, "share", SRC]],
+            3,
+            ValidationError,
+            "use unit 'percent' for a percentage",
+        ),
+        (
+            "cut of more than 100 percent",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_change_pct", -101, "percent change", SRC]],
+            3,
+            ValidationError,
+            "value -101 outside >= -100 (percent change)",
+        ),
+        (
+            "bad number",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", "18S0", "persons", SRC]],
+            3,
+            SourceFormatError,
+            "not a number: '18S0'",
+        ),
+        (
+            "thousands dot in a count",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", "1.850", "persons", SRC]],
+            3,
+            ValidationError,
+            "1.85 persons is not a whole number",
+        ),
+        (
+            "missing column",
+            ["province", "year", "indicator", "value", "source"],
+            [["Lang Son", 2022, "staff_admin_agencies", 1850, SRC]],
+            1,
+            SourceFormatError,
+            "missing column(s) 'unit'",
+        ),
+        (
+            "unknown column",
+            [*HEADER, "comment"],
+            [[*ok, "x"]],
+            1,
+            SourceFormatError,
+            "unknown column(s) 'comment'",
+        ),
+        (
+            "blank source",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", 1850, "persons", ""]],
+            3,
+            SourceFormatError,
+            "blank source",
+        ),
+        (
+            "indicator not snake_case",
+            HEADER,
+            [ok, ["Lang Son", 2022, "số cán bộ", 1850, "persons", SRC]],
+            3,
+            SourceFormatError,
+            "not a snake_case name",
+        ),
+        (
+            "bad year",
+            HEADER,
+            [ok, ["Lang Son", 1990, "staff_admin_agencies", 1850, "persons", SRC]],
+            3,
+            ValidationError,
+            "year 1990 outside 2003-",
+        ),
+        (
+            "example row",
+            [*HEADER, "note"],
+            [[*ok, "EXAMPLE (invented)"]],
+            2,
+            SourceFormatError,
+            "example row",
+        ),
+        (
+            "no values",
+            HEADER,
+            [["Lang Son", 2022, "staff_admin_agencies", "", "persons", SRC]],
+            1,
+            SourceFormatError,
+            "no values",
+        ),
+    ]
+
+
+BAD = _bad_cases()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("header", "rows", "row", "cls", "text"), [c[1:] for c in BAD], ids=[c[0] for c in BAD]
+)
+def test_bad_driver_table(tmp_path: Path, fmt: str, header, rows, row, cls, text) -> None:
+    path = write(tmp_path / f"bad_drivers.{fmt}", header, rows)
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(cls) as exc:
+        tables.read_driver_table(path)
+    assert isinstance(exc.value, ParlibError)
+    message = error(exc, "bad_drivers", None if text == "no values" else row)
+    assert text in message, message
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
+
+
+def test_unknown_unit_lists_the_units(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.csv", HEADER, [["Lang Son", 2022, "x", 1, "furlongs", SRC]])
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_driver_table(path)
+    message = error(exc, "d.csv", 2)
+    assert "did you mean" not in message and "'million VND'" in message
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_driver_template(tmp_path: Path, fmt: str) -> None:
+    dest = tables.write_template("driver", tmp_path / f"drivers.{fmt}")
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_driver_table(dest)
+    assert "example row" in error(exc, dest.name, 2)
+    frame = pd.read_csv(tables.template_path("driver"), dtype=str, keep_default_na=False)
+    assert list(frame.columns) == [*HEADER, "note"]
+    filled = write(tmp_path / f"filled.{fmt}", list(frame.columns), frame.assign(note="").values.tolist())
+    obs = tables.read_driver_table(filled)
+    assert set(obs["component"]) == set(frame["indicator"])
+
+
+# --------------------------------------------------------------------------- merge_drivers
+
+
+def _panel() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "province_id": ["20", "20", "79", "79"],
+            "year": [2021, 2022, 2021, 2022],
+            "papi_total": [40.0, 41.0, 42.0, 43.0],
+        },
+        index=[10, 11, 12, 13],
+    )
+
+
+def test_merge_drivers(tmp_path: Path) -> None:
+    staff = write(tmp_path / "staff.csv", HEADER, GOOD[:3])
+    online = tables.read_driver_table(write(tmp_path / "online.xlsx", HEADER, GOOD[3:5]))
+    panel = _panel()
+    merged = tables.merge_drivers(panel, [staff, online])
+    assert list(panel.columns) == ["province_id", "year", "papi_total"]  # not modified
+    assert list(merged.index) == list(panel.index)
+    assert list(merged.columns) == [
+        "province_id",
+        "year",
+        "papi_total",
+        "driver_online_services_share",
+        "driver_staff_admin_agencies",
+        "driver_staff_cut_pct_admin_agencies",
+    ]  # fmt: skip  (driver columns in alphabetical order)
+    assert merged["driver_staff_admin_agencies"].tolist()[:2] == [1850.0, 1820.0]
+    assert merged["driver_staff_cut_pct_admin_agencies"].isna().tolist() == [True, False, True, True]
+    assert merged["driver_online_services_share"].tolist()[3] == 0.62
+    assert merged.dtypes[3:].eq("float64").all()
+    # values for province-years not in the panel (Cao Bằng) are left out; a single path is accepted
+    alone = tables.merge_drivers(panel, write(tmp_path / "cb.csv", HEADER, GOOD[5:]))
+    assert alone["driver_staff_change_pct"].isna().all()
+
+
+def test_merge_drivers_refuses_a_clash(tmp_path: Path) -> None:
+    path = write(tmp_path / "staff.csv", HEADER, GOOD[:2])
+    panel = _panel().assign(driver_staff_admin_agencies=1.0)
+    with pytest.raises(
+        ValidationError, match=r"panel already has column\(s\) \['driver_staff_admin_agencies'\]"
+    ):
+        tables.merge_drivers(panel, path)
+    merged = tables.merge_drivers(_panel(), path)
+    with pytest.raises(ValidationError, match="panel already has"):
+        tables.merge_drivers(merged, path)
+
+
+def test_merge_drivers_refuses_conflicts_across_tables(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.csv", HEADER, GOOD[:1])
+    b = write(tmp_path / "b.csv", HEADER, [["Lang Son", 2021, "staff_admin_agencies", 1900, "persons", SRC]])
+    with pytest.raises(ValidationError) as exc:
+        tables.merge_drivers(_panel(), [a, b])
+    assert "a.csv and b.csv: staff_admin_agencies of province 20 2021 is given twice" in str(exc.value)
+    c = write(tmp_path / "c.csv", HEADER, [["Lang Son", 2022, "staff_admin_agencies", 3, "percent", SRC]])
+    with pytest.raises(ValidationError, match="in units \\['percent', 'persons'\\]"):
+        tables.merge_drivers(_panel(), [a, c])
+    with pytest.raises(ValidationError, match="missing column"):
+        tables.merge_drivers(_panel().drop(columns="year"), [a])
+    with pytest.raises(ValidationError, match="not driver observations"):
+        tables.merge_drivers(_panel(), [pd.DataFrame({"x": [1]})])
