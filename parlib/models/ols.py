@@ -32,10 +32,6 @@ class Absorbed:
     def resid(self, v: np.ndarray) -> np.ndarray:
         return v - self.q @ (self.q.T @ v)
 
-    def annihilator(self) -> np.ndarray:
-        """The (N, N) matrix I - QQ' (for batched residualization of permuted drivers)."""
-        return np.eye(self.q.shape[0]) - self.q @ self.q.T
-
 
 def dummies(codes: np.ndarray, drop_first: bool) -> np.ndarray:
     """One-hot matrix of integer codes, optionally without the first level."""

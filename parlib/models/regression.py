@@ -13,7 +13,10 @@ Inference (``inference=``): ``"cr1"`` cluster-robust by province (see parlib.mod
 the small-sample convention; t with G-1 df), ``"wild"`` wild cluster bootstrap with the
 null imposed (Rademacher or Webb weights, 9,999 draws by default, seeded; interval by test
 inversion), ``"ri"`` randomisation inference (drivers permuted across provinces within
-year; p-values only). Guards refuse, with a message that says what to change: a driver that
+year; p-values only; the statistic is the coefficient over its clustered standard error,
+because a within-year shuffle breaks the drivers' persistence and the raw coefficient's
+permutation distribution is then too narrow: 82% coverage against 95% in the simulation
+test). Guards refuse, with a message that says what to change: a driver that
 is part of the outcome, too few observations or clusters, a driver without within-province
 variation under province effects, and perfectly collinear regressors.
 """
@@ -386,7 +389,10 @@ def fit(
                 weights=scheme,
                 seed=seed,
                 level=level,
+                annihilator=absorbed.resid,
             )
+            if w.get("note") and w["note"] not in notes:
+                notes.append(w["note"])
             rows.append(
                 dict(
                     term=term,
@@ -405,10 +411,11 @@ def fit(
             y,
             x_raw[:, : len(names)],
             x[:, len(names) :],
-            absorbed.annihilator(),
+            absorbed.resid,
             pd.factorize(sample["year"])[0],
             n_perm=n_perm,
             seed=seed,
+            clusters=clusters,
         )
         ri = pd.DataFrame(ri)
         for j, term in enumerate(names):
