@@ -237,3 +237,23 @@ def test_family_adjustment_across_outcomes(panel):
     assert np.allclose(cr1["p_holm"], multipletests(cr1["p_value"], method="holm")[1])
     assert np.allclose(cr1["p_bh"], multipletests(cr1["p_value"], method="fdr_bh")[1])
     assert "adjusted across outcomes" in fam.summary()
+
+
+def test_budget_per_capita_control(panel):
+    from parlib.models import with_controls
+
+    p = with_controls(panel).set_index(["province_id", "year"])
+    row = p.loc[("20", 2013)]
+    assert row["budget_final_expenditure_per_capita"] == pytest.approx(
+        row["budget_final_expenditure"] / (row["gso_population"] * 1000)
+    )
+    assert p["budget_final_expenditure_per_capita"].dropna().index.get_level_values("year").min() == 2011
+    res = fit(
+        with_controls(panel),
+        "papi_public_services",
+        ["pci_total"],
+        controls=["budget_plan_expenditure_per_capita"],
+        years=(2011, 2016),
+        lag=0,
+    )
+    assert res.spec["n_obs"] > 300 and "budget_plan_expenditure_per_capita" in res.terms

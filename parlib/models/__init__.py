@@ -8,6 +8,14 @@ A package rather than DESIGN.md's single models.py, so that each inference metho
 module; ``parlib.models`` stays the import path.
 """
 
-from parlib.models.regression import FamilyResult, ModelResult, ModelSpecError, fit, fit_family, overlap
+from parlib.models.regression import (
+    FamilyResult,
+    ModelResult,
+    ModelSpecError,
+    fit,
+    fit_family,
+    overlap,
+    with_controls,
+)
 
-__all__ = ["FamilyResult", "ModelResult", "ModelSpecError", "fit", "fit_family", "overlap"]
+__all__ = ["FamilyResult", "ModelResult", "ModelSpecError", "fit", "fit_family", "overlap", "with_controls"]

@@ -185,6 +185,24 @@ def _drop_singletons(sample: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sample[~single].reset_index(drop=True), dropped
 
 
+def with_controls(panel: pd.DataFrame) -> pd.DataFrame:
+    """The panel plus derived controls: budget per capita and log population.
+
+    ``budget_final_expenditure_per_capita`` and ``budget_plan_expenditure_per_capita``
+    (million VND per person) divide the MoF budget (million VND) by GSO average population
+    (thousand persons x 1,000), so they exist only where both do (final accounts 2011-2014,
+    plans 2011-2017). ``gso_log_population`` is the natural log of population.
+    """
+    out = panel.copy()
+    persons = out["gso_population"] * 1000
+    for kind in ("final", "plan"):
+        column = f"budget_{kind}_expenditure"
+        if column in out:
+            out[f"{column}_per_capita"] = out[column] / persons
+    out["gso_log_population"] = np.log(out["gso_population"])
+    return out
+
+
 # --- the result ---------------------------------------------------------------------------------
 
 
