@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from table_helpers import error, write
 
 from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.sources import OBS_COLUMNS, tables
@@ -14,26 +15,6 @@ from parlib.sources import OBS_COLUMNS, tables
 FORMATS = ["csv", "xlsx"]
 PAR_HEADER = ["province", "year", "total", "appraisal", "survey"]
 FIELDS = list(tables.FIELDS)
-
-
-def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    """A CSV (cells as written) or an XLSX (numbers as number cells) with a header in row 1."""
-    frame = pd.DataFrame(rows, columns=header, dtype=object)
-    if path.suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_excel(path, index=False)
-    return path
-
-
-def error(exc_info: pytest.ExceptionInfo, name: str, row: int | None) -> str:
-    """The message, checked to be one line naming the file and the row."""
-    message = str(exc_info.value)
-    assert "\n" not in message
-    assert name in message
-    if row is not None:
-        assert f"row {row}" in message, message
-    return message
 
 
 # --------------------------------------------------------------------------- good input
