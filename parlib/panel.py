@@ -16,6 +16,7 @@ Observations on the 34-unit geography (geo "34") stay in the observations table 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -23,12 +24,13 @@ from types import ModuleType
 
 import pandas as pd
 
-from parlib import config, provinces, schema
+from parlib import config, provinces
 from parlib.errors import ValidationError
 from parlib.sources import OBS_COLUMNS, SOURCE_MODULES
 
 OBSERVATIONS_FILE = "observations.parquet"
 PANEL_FILE = "panel.parquet"
+STAMP_FILE = "build.json"
 ID_COLUMNS = ["province_id", "year", "name_vi", "region"]
 
 
@@ -62,12 +64,16 @@ def read_observations(raw: Path | None = None) -> pd.DataFrame:
     obs["year"] = obs["year"].astype("int64")
     obs["value"] = obs["value"].astype("float64")
     obs["method_era"] = obs["method_era"].astype("object").where(obs["method_era"].notna(), None)
+    from parlib import schema  # pandera is only needed to build, not to load
+
     schema.validate_observations(obs, units(modules))
     return obs.sort_values(schema.KEY, ignore_index=True)
 
 
 def to_panel(obs: pd.DataFrame) -> pd.DataFrame:
     """Pivot geo-63 observations to one row per province and year (full grid, NaN if missing)."""
+    from parlib import schema
+
     first, last = schema.PANEL_YEARS
     grid = pd.concat(
         [
@@ -123,32 +129,53 @@ def build(raw: Path | None = None, out: Path | None = None) -> pd.DataFrame:
     out = out or config.processed_dir()
     obs = read_observations(raw)
     panel = to_panel(obs)
+    from parlib import schema
+
     schema.validate_panel(panel, value_columns(panel), file=out / PANEL_FILE)
     _write_parquet_atomic({out / OBSERVATIONS_FILE: obs, out / PANEL_FILE: panel})
+    _write_stamp(out, raw or config.raw_dir())
     return panel
 
 
 def _inputs(raw: Path) -> list[Path]:
     """Files whose change makes the processed data stale: raw inputs and the code that reads them."""
-    paths = [config.registry_path()] if raw == config.raw_dir() else [raw / "registry.csv"]
+    paths = [raw / "registry.csv"]
     for module in source_modules():
         paths += [raw / name for name in getattr(module, "FILES", [])]
         paths.append(Path(module.__file__))
     pkg = config.PACKAGE_DIR
-    paths += [pkg / "panel.py", pkg / "schema.py", pkg / "provinces.py", pkg / "clean.py"]
-    paths += sorted((pkg / "data").glob("*.csv"))
+    paths += [pkg / name for name in ("panel.py", "schema.py", "provinces.py", "clean.py")]
+    paths += [pkg / "sources" / "__init__.py", *sorted((pkg / "data").glob("*.csv"))]
     return [p for p in paths if p.exists()]
 
 
+def _write_stamp(out: Path, raw: Path) -> None:
+    """Record what a build read, so that loading can check staleness without importing the readers."""
+    stamp = {"raw": str(raw.resolve()), "inputs": [str(p) for p in _inputs(raw)]}
+    tmp = out / f".{STAMP_FILE}.part"
+    tmp.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+    os.replace(tmp, out / STAMP_FILE)
+
+
 def is_stale(raw: Path | None = None, out: Path | None = None) -> bool:
-    """True when a processed file is missing or older than a raw input or the code that builds it."""
+    """True when a processed file is missing or older than a raw input or the code that built it.
+
+    The inputs are those recorded by the last build (data/processed/build.json).
+    """
     raw = raw or config.raw_dir()
     out = out or config.processed_dir()
-    targets = [out / OBSERVATIONS_FILE, out / PANEL_FILE]
+    targets = [out / OBSERVATIONS_FILE, out / PANEL_FILE, out / STAMP_FILE]
     if not all(t.is_file() for t in targets):
         return True
-    built = min(t.stat().st_mtime for t in targets)
-    return any(p.stat().st_mtime > built for p in _inputs(raw))
+    stamp = json.loads((out / STAMP_FILE).read_text(encoding="utf-8"))
+    if stamp.get("raw") != str(raw.resolve()):
+        return True
+    built = min(t.stat().st_mtime for t in targets[:2])
+    for name in stamp.get("inputs", []):
+        path = Path(name)
+        if not path.exists() or path.stat().st_mtime > built:
+            return True
+    return False
 
 
 def _load(name: str, rebuild: bool | None) -> pd.DataFrame:

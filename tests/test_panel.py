@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -119,18 +120,26 @@ def test_independent_checks_from_sources_md(built):
 
 def test_load_builds_when_missing_or_stale(tmp_path, monkeypatch, built):
     out, _, _ = built
-    monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(tmp_path))
-    assert panel_mod.is_stale()
-    for name in (panel_mod.PANEL_FILE, panel_mod.OBSERVATIONS_FILE):
-        shutil.copy2(out / name, tmp_path / name)
-        os.utime(tmp_path / name, None)
+    processed = tmp_path / "processed"
+    monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(processed))
+    assert panel_mod.is_stale()  # nothing built there yet
+    shutil.copytree(out, processed)
+    for path in processed.iterdir():
+        os.utime(path, None)
     assert not panel_mod.is_stale()
-    loaded = panel_mod.load_panel(rebuild=False)
-    assert len(loaded) == 1264
-    future = time.time() + 60
-    os.utime(tmp_path / panel_mod.PANEL_FILE, (future - 120, future - 120))
-    code = panel_mod.source_modules()[0].__file__
-    os.utime(code, None)
+    assert len(panel_mod.load_panel(rebuild=False)) == 1264
+    # an input recorded by the build that changes afterwards makes it stale (here: a stand-in file)
+    stand_in = tmp_path / "input.csv"
+    stand_in.write_text("x\n")
+    stamp = json.loads((processed / panel_mod.STAMP_FILE).read_text())
+    stamp["inputs"].append(str(stand_in))
+    (processed / panel_mod.STAMP_FILE).write_text(json.dumps(stamp))
+    past = time.time() - 3600
+    for name in (panel_mod.PANEL_FILE, panel_mod.OBSERVATIONS_FILE):
+        os.utime(processed / name, (past, past))
+    assert panel_mod.is_stale()
+    stamp["raw"] = "/elsewhere"
+    (processed / panel_mod.STAMP_FILE).write_text(json.dumps(stamp))
     assert panel_mod.is_stale()
 
 
