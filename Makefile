@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND ?= Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help install data panel reports test lint lab bench clean
+.PHONY: help install data panel reports golden test lint lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,8 +26,12 @@ data: $(STAMP) ## pull the raw files into data/raw (from $$PARLIB_DATA_MIRROR if
 panel: data ## build data/processed/{observations,panel}.parquet
 	$(BIN)/parlib data build
 
-reports: panel ## the main job (for now: print a summary of the panel)
-	$(BIN)/parlib panel
+reports: panel ## render the 63 province reports of the latest PAPI year; prints where reports/index.html is
+	$(BIN)/python -m compileall -q parlib  # kernels then skip recompiling parlib (PYTHONDONTWRITEBYTECODE)
+	$(BIN)/parlib report --all
+
+golden: panel ## re-execute the golden notebook copies that nbval compares (after changing a template)
+	$(BIN)/python tests/golden/refresh.py
 
 test: data ## lint, then the whole test suite
 	$(BIN)/ruff check parlib tests bench
@@ -43,4 +47,4 @@ bench: panel ## run the benchmarks in bench/
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean: ## remove built data and reports (never data/raw)
-	rm -rf data/processed/*.parquet reports/*/
+	rm -rf data/processed/*.parquet data/processed/build.json data/processed/report_cache reports/*/ reports/index.html

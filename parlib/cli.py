@@ -1,4 +1,4 @@
-"""The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``.
+"""The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``, ``report``.
 
 Every parlib error is printed as one line on stderr with exit status 1.
 """
@@ -85,6 +85,21 @@ def _cmd_provinces(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from parlib import reports
+
+    if args.jobs is not None and args.jobs < 1:
+        raise reports.ReportParameterError(f"--jobs must be at least 1, got {args.jobs}")
+    years = reports.parse_years(args.years) if args.years else [reports.latest_year()]
+    template = Path(args.template).resolve() if args.template else None
+    tasks = reports.plan(None if args.all else args.province, years, template)  # validated: no kernel yet
+    batch = reports.run(tasks, jobs=args.jobs, force=args.force, progress=not args.no_progress)
+    print(f"parlib report: {batch.summary()}")
+    if batch.index is not None:
+        print(f"index: {batch.index}")
+    return 0 if batch.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="parlib", description="Vietnam PAR indices by province and year.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +128,33 @@ def main(argv: list[str] | None = None) -> int:
     prov.add_argument("name", nargs="*", help="names to normalise")
     prov.add_argument("--geo", default="63", choices=["63", "34"])
     prov.set_defaults(func=_cmd_provinces)
+
+    rep = sub.add_parser(
+        "report",
+        help="render province reports: executed notebook + HTML per province and year, and an index page",
+        description="Render reports/<year>/<slug>.ipynb, .html and .json with papermill, in parallel, "
+        "and rewrite reports/index.html. Parameters are checked before any kernel starts; reports "
+        "that are up to date are skipped; the exit status is 1 if any report failed.",
+    )
+    who = rep.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--province", action="append", metavar="NAME", help="province name or GSO code (repeatable)"
+    )
+    who.add_argument("--all", action="store_true", help="every province in force that year")
+    rep.add_argument(
+        "--year",
+        "--years",
+        dest="years",
+        metavar="YEARS",
+        help="2022, 2018-2024 or 2018,2020-2022 (default: the latest year with PAPI data)",
+    )
+    rep.add_argument("--jobs", "-j", type=int, help="worker processes (default: the number of cores)")
+    rep.add_argument("--force", action="store_true", help="re-render reports that are up to date")
+    rep.add_argument(
+        "--template", help="papermill template (default: notebooks/templates/province_report.ipynb)"
+    )
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.set_defaults(func=_cmd_report)
 
     args = parser.parse_args(argv)
     try:

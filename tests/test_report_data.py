@@ -1,0 +1,394 @@
+"""parlib.report_data (the report cache and its section loaders), parlib.record and the report plots.
+
+The cache tests run against a private copy of data/processed (PARLIB_PROCESSED_DIR in tmp) so
+they never touch the project's own cache; the numbers are checked against parlib itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from parlib import config, plots
+from parlib.panel import OBSERVATIONS_FILE, PANEL_FILE
+from parlib.record import MIMETYPE, jsonable, payload, read_records, strip_records
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+@pytest.fixture(scope="module")
+def rd(raw, tmp_path_factory):
+    """parlib.report_data with PARLIB_PROCESSED_DIR pointing at a copy of the built panel."""
+    from parlib import report_data
+    from parlib.panel import load_panel
+
+    load_panel()  # build first if stale, so the copies below are current
+    folder = tmp_path_factory.mktemp("processed")
+    for name in (PANEL_FILE, OBSERVATIONS_FILE):
+        shutil.copy2(config.processed_dir() / name, folder / name)  # keeps the mtimes: not stale
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PARLIB_PROCESSED_DIR", str(folder))
+        yield report_data
+
+
+@pytest.fixture(scope="module")
+def prepared(rd):
+    """The 2022 cache, built cold once; (folder, seconds)."""
+    start = time.perf_counter()
+    folder = rd.prepare(2022)
+    return folder, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def papi_table():
+    from parlib.indices import papi
+
+    return papi.scores().table
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def test_prepare_writes_the_cache_under_processed_dir(rd, prepared):
+    folder, _ = prepared
+    assert folder == config.processed_dir() / "report_cache" / "2022"
+    assert folder.parent.parent == Path(os.environ["PARLIB_PROCESSED_DIR"])
+    names = {p.name for p in folder.iterdir()}
+    assert names == {*rd.CACHE_FILES, rd.MANIFEST}
+    manifest = json.loads((folder / rd.MANIFEST).read_text("utf-8"))
+    assert manifest["year"] == 2022 and manifest["format"] == rd.CACHE_FORMAT
+    assert set(manifest["files"]) == set(rd.CACHE_FILES)
+    assert rd.is_fresh(2022)
+
+
+def test_second_prepare_is_fast_and_rewrites_nothing(rd, prepared):
+    folder, _ = prepared
+    before = _mtimes(folder)
+    start = time.perf_counter()
+    assert rd.prepare(2022) == folder
+    assert time.perf_counter() - start < 1.0
+    assert _mtimes(folder) == before
+
+
+def test_force_rewrites_every_file(rd, prepared):
+    folder, _ = prepared
+    before = _mtimes(folder)
+    time.sleep(0.01)
+    rd.prepare(2022, force=True)
+    after = _mtimes(folder)
+    assert set(after) == set(before)
+    assert all(after[name] > before[name] for name in before)
+    assert not list(folder.glob("*.part")) and not list(folder.glob(".*"))
+
+
+def test_a_cache_older_than_the_panel_is_rebuilt(rd, prepared):
+    folder, _ = prepared
+    manifest = folder / rd.MANIFEST
+    panel = (config.processed_dir() / PANEL_FILE).stat().st_mtime
+    os.utime(manifest, (panel - 10, panel - 10))  # as if the panel had been rebuilt after the cache
+    assert not rd.is_fresh(2022)
+    rd.prepare(2022)
+    assert rd.is_fresh(2022) and manifest.stat().st_mtime > panel
+
+
+def test_a_failed_write_leaves_no_part_file_and_the_old_cache(rd, prepared, monkeypatch):
+    folder, _ = prepared
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken(frame):
+        def write(path: Path) -> None:
+            path.write_bytes(b"half a parquet file")
+            raise OSError("disk full")
+
+        return write
+
+    monkeypatch.setattr(rd, "_parquet_writer", broken)
+    with pytest.raises(OSError, match="disk full"):
+        rd.prepare(2022, force=True)
+    assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert after == before
+
+
+def test_loaders_prepare_a_missing_year_themselves(rd, prepared):
+    shutil.rmtree(rd.cache_dir(2021), ignore_errors=True)
+    rd._CHECKED.clear()
+    assert not rd.is_fresh(2021)
+    facts = rd.key_facts("Lạng Sơn", 2021)
+    assert rd.is_fresh(2021)
+    assert facts["year"] == 2021 and facts["papi_comparable"] is False  # 2021 is a method break
+
+
+def test_report_years(rd):
+    years = rd.report_years()
+    assert years == list(range(2011, 2025))
+    assert rd.latest_year() == 2024
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_key_facts_match_papi_scores(rd, prepared, papi_table):
+    facts = rd.key_facts("Bac Kan", 2022)  # any spelling
+    row = papi_table.query("component == 'total' and year == 2022 and province_id == '06'").iloc[0]
+    assert facts["province_id"] == "06" and facts["province"] == "Bắc Kạn" and facts["year"] == 2022
+    assert facts["papi_total"] == pytest.approx(row["value"], abs=1e-9)
+    assert (facts["papi_rank"], facts["papi_rank_of"], facts["papi_rank_change"]) == (30, 61, 4)
+    assert facts["papi_tier"] == "high-average"
+    assert facts["papi_value_change"] == pytest.approx(row["value_change"], abs=1e-9)
+    assert facts["unit_34"] == "Thái Nguyên" and facts["unit_34_id"] == "19"
+    assert facts["pci_total"] is None and facts["sipas_total"] is None
+    totals = papi_table.query("component == 'total' and year == 2022")["value"]
+    assert facts["papi_national_median"] == pytest.approx(totals.median())
+    json.dumps(facts, allow_nan=False)
+
+
+def test_glance_sentences_and_table(rd, prepared):
+    text = str(rd.glance("Lạng Sơn", 2022))
+    md = rd.glance("Lạng Sơn", 2022)._repr_markdown_()
+    assert "| PAPI | 43.85 (scale 8-80) | 13 of 61 | best | -1.99, down 9 places |" in md
+    assert "- PAPI 2022: 43.85 points on the 8-80 scale, rank 13 of 61 (best tier), down 9 places" in md
+    assert "- PCI 2022: no data for 2022 (covers 2005-2016)." in md
+    lines = text.splitlines()
+    assert sum("SIPAS 2022" in line for line in lines) == 1  # an index without data: one line
+    assert "From 1 July 2025" in text
+
+
+def test_a_province_without_papi_gets_one_line_per_section(rd, prepared):
+    glance = rd.glance("Bắc Ninh", 2022)._repr_markdown_()
+    assert "- PAPI 2022: not scored or not published for this province." in glance
+    movers = rd.movers("Bắc Ninh", 2022)
+    assert isinstance(movers, rd.Prose) and len(str(movers).splitlines()) == 1, str(movers)
+    _, prose = rd.profile("Bắc Ninh", 2022).parts  # 4 of its 8 dimensions are scored
+    assert "above the national median on 4 of the 4 dimensions" in str(prose)
+    assert str(prose).count("No score for 2022 in ") == 1
+    section = rd.map_("Bắc Ninh", 2022)
+    assert "has no PAPI total for 2022" in str(section)
+    assert rd.key_facts("Bắc Ninh", 2022)["papi_total"] is None
+
+
+def test_a_year_without_papi_gets_one_line(rd):
+    for loader in (rd.trajectory, rd.profile, rd.movers, rd.map_):
+        out = loader("Lạng Sơn", 2010)
+        assert isinstance(out, rd.Prose)
+        assert str(out).count("\n") == 0
+        assert str(out).startswith("PAPI has no scores for 2010 (the survey covers 2011-2024)")
+    facts = rd.key_facts("Lạng Sơn", 2010)
+    assert facts["papi_total"] is None and facts["pci_total"] == pytest.approx(50.2, abs=0.005)
+    assert "PCI 2010: 50.20 points" in str(rd.glance("Lạng Sơn", 2010))
+
+
+def test_movers(rd, prepared, papi_table):
+    text = str(rd.movers("Bắc Kạn", 2022))
+    assert text.startswith("Compared with 2021, Bắc Kạn's PAPI total rose by 0.28 points (42.15 to 42.44)")
+    assert "from 34 to 30 (up 4 places)" in text
+    dims = papi_table.query("level == 'dimension' and year == 2022 and province_id == '06'")
+    top = dims.sort_values("value_change").iloc[-1]
+    assert f"The largest rise was in {top['label']} ({top['value_change']:+.2f})" in text
+    assert "method" in str(rd.movers("Bắc Kạn", 2021)) and "\n" not in str(rd.movers("Bắc Kạn", 2021))
+    assert str(rd.movers("Bắc Kạn", 2011)).startswith("2011 is the first PAPI year")
+
+
+def test_trajectory_and_profile_numbers(rd, prepared, papi_table):
+    section = rd.trajectory("Lạng Sơn", 2022)
+    chart, prose = section.parts
+    ax = chart.ax
+    mine = [line for line in ax.get_lines() if line.get_gid() == "province"]
+    ys = np.concatenate([line.get_ydata() for line in mine])
+    ours = papi_table.query("component == 'total' and province_id == '20'").sort_values("year")["value"]
+    assert np.allclose(np.sort(ys), np.sort(ours.to_numpy()))
+    median = np.concatenate([line.get_ydata() for line in ax.get_lines() if line.get_gid() == "median"])
+    by_year = papi_table.query("component == 'total'").groupby("year")["value"].median()
+    assert np.allclose(median, by_year.to_numpy())
+    assert len([line for line in ax.get_lines() if line.get_gid() == "break"]) == 3
+    assert "Its best rank was 1 of 61 (2018)" in str(prose)
+    chart, prose = rd.profile("Lạng Sơn", 2022).parts
+    bars = [p.get_width() for p in chart.ax.patches]
+    dims = papi_table.query("level == 'dimension' and year == 2022 and province_id == '20'")
+    assert sorted(np.round(bars, 9)) == sorted(np.round(dims["value"].to_numpy(), 9))
+    assert "above the national median on 7 of the 8 dimensions" in str(prose)
+
+
+def test_map_outlines_the_province_on_the_cached_base_map(rd, prepared):
+    import io
+
+    from matplotlib.image import imread
+
+    chart, prose = rd.map_("Lạng Sơn", 2022).parts
+    assert [p.get_gid() for p in chart.ax.patches] == ["highlight"]
+    assert [t.get_text() for t in chart.ax.texts] == ["Lạng Sơn"]
+    assert "Not scored in 2022 (grey, hatched): Bắc Giang and Bắc Ninh." in str(prose)
+    assert "rank 13 of 61" in str(prose)
+    folder = rd.cache_dir(2022)
+    base = imread(io.BytesIO((folder / "map_base.png").read_bytes()))
+    report = imread(io.BytesIO(chart.png()))
+    assert base.shape == report.shape  # the outline is drawn on the base, pixel for pixel
+    changed = np.abs(base - report).sum(axis=2) > 0.1
+    assert 0 < changed.mean() < 0.05  # only the outline and the label differ
+    # the base map shades the 61 scored provinces and hatches the 2 others
+    geo = json.loads((folder / "map.json").read_text("utf-8"))
+    assert len(geo["provinces"]) == 63 and geo["points"][1] < geo["points"][0] / 2
+    papi = pd.read_parquet(folder / "papi.parquet").query("component == 'total' and year == 2022")
+    values = pd.Series(papi["value"].to_numpy(), index=papi["province_id"].astype(str))
+    ax = plots.choropleth(rd._decode_rings(geo), values)
+    gids = {c.get_gid(): c for c in ax.collections}
+    assert len(gids["provinces"].get_paths()) == 61 and len(gids["missing"].get_paths()) == 2
+    plt.close("all")
+
+
+def test_drivers_section_matches_a_fresh_fit(rd, prepared):
+    from parlib.models import fit
+    from parlib.panel import load_panel
+
+    res = fit(
+        load_panel(), "papi_control_of_corruption", ["papi_egov_portal_access"], years=(2018, 2024), lag=1
+    )
+    section = rd.drivers_section("Lạng Sơn", 2022)
+    prose, coef, scatter = section.parts
+    assert f"Control of Corruption in the Public Sector: {res.estimate(res.drivers[0]):+.2f} points" in str(
+        prose
+    )
+    assert "Across 63 provinces and the outcome years 2019-2024 (365 province-years)" in str(prose)
+    assert coef._repr_png_().startswith(b"\x89PNG")
+    highlight = [c for c in scatter.ax.collections if c.get_gid() == "highlight"]
+    assert len(highlight) == 1 and len(highlight[0].get_offsets()) == 6  # Lạng Sơn 2019-2024
+
+
+def test_display_objects_have_stable_text_and_png(rd, prepared):
+    chart = rd.trajectory("Lạng Sơn", 2022).parts[0]
+    assert repr(chart).startswith("[figure: ") and "0x" not in repr(chart)
+    assert chart._repr_png_().startswith(b"\x89PNG")
+    assert "Figure" not in repr(rd.profile("Lạng Sơn", 2022))
+    title = rd.title("Lang Son", 2022)
+    assert title._repr_markdown_().startswith("## Lạng Sơn (Lang Son), 2022")
+
+
+def test_loaders_do_not_import_statsmodels_or_seaborn(rd, prepared):
+    code = (
+        "import sys\n"
+        "from parlib import report_data as rd\n"
+        "for f in (rd.title, rd.glance, rd.trajectory, rd.profile, rd.movers, rd.map_, rd.drivers_section):\n"
+        "    out = f('Lạng Sơn', 2022)\n"
+        "    for part in getattr(out, 'parts', [out]):\n"
+        "        getattr(part, '_repr_png_', lambda: None)()\n"
+        "print(sorted(m for m in ('statsmodels', 'seaborn', 'scipy', 'parlib.models', 'parlib.indices') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_simplify_ring_keeps_corners_and_drops_collinear_points(rd):
+    square = np.array([[0, 0], [0.5, 0], [1, 0], [1, 0.5], [1, 1], [0.5, 1], [0, 1], [0, 0.5], [0, 0]], float)
+    dense = np.vstack(
+        [np.linspace(a, b, 10, endpoint=False) for a, b in itertools.pairwise(square)] + [square[:1]]
+    )
+    small = rd.simplify_ring(dense, 0.01)
+    assert {tuple(p) for p in small} == {(0, 0), (1, 0), (1, 1), (0, 1)}
+    assert len(rd.simplify_ring(square[:5], 0.01)) == 5  # tiny rings are kept as they are
+
+
+# --------------------------------------------------------------------------- parlib.record
+
+
+def test_jsonable_converts_numpy_and_missing():
+    value = {"a": np.float64(1.5), "b": np.int64(3), "c": float("nan"), "d": (1, np.bool_(True)), 5: pd.NA}
+    assert jsonable(value) == {"a": 1.5, "b": 3, "c": None, "d": [1, True], "5": None}
+    assert type(jsonable(np.float64(2.0))) is float
+    assert jsonable(pd.DataFrame({"x": [1.0, math.nan]})) == [{"x": 1.0}, {"x": None}]
+    with pytest.raises(TypeError, match="object"):
+        jsonable(object())
+    with pytest.raises(ValueError):
+        payload("", 1)
+
+
+def test_read_and_strip_records():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    cell = new_code_cell("x")
+    cell.outputs = [
+        new_output("display_data", data={MIMETYPE: {"name": "a", "value": 1}}),
+        new_output("stream", name="stdout", text="hi\n"),
+        new_output("display_data", data={MIMETYPE: {"name": "a", "value": 2}}),
+        new_output("display_data", data={MIMETYPE: json.dumps({"name": "b", "value": [1, None]})}),
+    ]
+    nb = new_notebook(cells=[cell])
+    assert read_records(nb) == {"a": 2, "b": [1, None]}
+    stripped = strip_records(nb)
+    assert [o["output_type"] for o in stripped.cells[0].outputs] == ["stream"]
+    assert len(nb.cells[0].outputs) == 4  # a copy
+    nbformat.validate(nb)
+
+
+def test_record_is_silent_outside_a_kernel(capsys):
+    from parlib.record import record
+
+    assert record("x", np.float64(1.0)) is None
+    assert capsys.readouterr().out == ""
+
+
+# --------------------------------------------------------------------------- plots
+
+
+@pytest.fixture
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_trajectory_plot_cuts_lines_at_breaks(_close):
+    frame = pd.DataFrame(
+        {
+            "province_id": ["20"] * 6 + ["06"] * 6,
+            "year": list(range(2015, 2021)) * 2,
+            "value": [1, 2, 3, 4, 5, 6, 2, 2, 2, 2, 2, 2.0],
+        }
+    )
+    median = pd.Series([1.5] * 6, index=range(2015, 2021))
+    ax = plots.trajectory(frame, "Lang Son", median=median, peers=["06"], year=2019, breaks=[2018])
+    province = [line for line in ax.get_lines() if line.get_gid() == "province"]
+    assert [list(line.get_xdata()) for line in province] == [[2015, 2016, 2017], [2018, 2019, 2020]]
+    assert len([line for line in ax.get_lines() if line.get_gid() == "median"]) == 2
+    peers = [c for c in ax.collections if c.get_gid() == "peer"]
+    assert len(peers) == 1 and len(peers[0].get_segments()) == 2
+    assert [line.get_gid() for line in ax.get_lines() if line.get_gid() == "year"] == ["year"]
+    with pytest.raises(ValueError, match="no values"):
+        plots.trajectory(frame, "Hà Nội")
+
+
+def test_profile_and_choropleth(_close):
+    scores = pd.Series([5.0, 7.0], index=["A", "B"])
+    ax = plots.profile(scores, median=pd.Series({"A": 4.0, "B": 8.0}), low=scores - 1, high=scores + 1)
+    assert [p.get_width() for p in ax.patches] == [5.0, 7.0]
+    (median,) = [line for line in ax.get_lines() if line.get_gid() == "median"]
+    assert list(median.get_xdata()) == [4.0, 8.0]
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
+    rings = {"20": [square, square + 3], "06": [square + np.array([2, 0])], "01": [square + np.array([0, 2])]}
+    ax = plots.choropleth(rings, {"20": 1.0, "06": 2.0}, highlight="Lạng Sơn", label="score")
+    gids = {c.get_gid(): c for c in ax.collections}
+    assert len(gids["provinces"].get_paths()) == 2 and len(gids["missing"].get_paths()) == 1
+    assert list(gids["provinces"].get_array()) == [1.0, 2.0]
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "highlight-label"] == ["Lạng Sơn"]
