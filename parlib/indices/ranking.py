@@ -38,9 +38,7 @@ def quartile_tiers(values: pd.Series) -> pd.Series:
     if present.empty:
         return out
     q25, q50, q75 = np.percentile(present.to_numpy(), [25, 50, 75])
-    bands = np.select(
-        [present >= q75, present >= q50, present >= q25], TIERS[:3], default=TIERS[3]
-    )
+    bands = np.select([present >= q75, present >= q50, present >= q25], TIERS[:3], default=TIERS[3])
     out.loc[present.index] = bands
     return out
 

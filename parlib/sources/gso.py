@@ -67,6 +67,7 @@ CODEBOOK: dict[str, str] = {
     "grdp_per_capita": "GRDP per capita at current prices, million VND",
 }
 
+
 def _read_csv(name: str, raw: Path | None) -> pd.DataFrame:
     """Read one file as text, with lower-case, BOM-free, stripped headers."""
     path = raw_path(name, raw)
