@@ -17,7 +17,7 @@ from functools import cache
 import pandas as pd
 
 from parlib import provinces
-from parlib.indices import papi, pci
+from parlib.indices import papi, par_index, pci, sipas
 from parlib.indices.ranking import places_phrase
 from parlib.indices.result import IndexResult, describe_years
 
@@ -25,15 +25,13 @@ from parlib.indices.result import IndexResult, describe_years
 _COMPLETE_SHARE = 0.9
 
 
-def _scorers() -> dict[str, Callable[[pd.DataFrame], IndexResult]]:
-    scorers: dict[str, Callable[[pd.DataFrame], IndexResult]] = {"PAPI": papi.scores, "PCI": pci.scores}
-    try:
-        from parlib.indices import par_index, sipas
-    except ImportError:  # pragma: no cover - modules arrive with the PAR INDEX / SIPAS work
-        return scorers
-    scorers["SIPAS"] = sipas.scores
-    scorers["PAR_INDEX"] = par_index.scores
-    return scorers
+SCORERS: dict[str, Callable[[pd.DataFrame], IndexResult]] = {
+    "PAPI": papi.scores,
+    "PCI": pci.scores,
+    "SIPAS": sipas.scores,
+    "PAR_INDEX": par_index.scores,
+}
+"""The indices a card reports, in the order it reports them."""
 
 
 @dataclass
@@ -144,14 +142,14 @@ def _default_results() -> dict[str, IndexResult]:
     from parlib.panel import load_observations
 
     obs = load_observations()
-    return {name: scorer(obs) for name, scorer in _scorers().items()}
+    return {name: scorer(obs) for name, scorer in SCORERS.items()}
 
 
 def results(observations: pd.DataFrame | None = None) -> dict[str, IndexResult]:
     """Every index's IndexResult (cached for the default observations)."""
     if observations is None:
         return _default_results()
-    return {name: scorer(observations) for name, scorer in _scorers().items()}
+    return {name: scorer(observations) for name, scorer in SCORERS.items()}
 
 
 def _national(result: IndexResult, year: int, values: pd.Series) -> tuple[float, float]:
