@@ -1,15 +1,45 @@
 """The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``, ``report``.
 
-Every parlib error is printed as one line on stderr with exit status 1.
+Every fault ends as ONE line on stderr, ``parlib: error: ...``, and a non-zero exit status: a
+parlib error (it names the file, row or argument), an OS error (the path and what the system
+said: a read-only or full disk, a folder that is a file), or a file in a format its reader
+cannot parse. ``parlib --debug ...`` shows the traceback instead. Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
 from parlib.errors import ParlibError
+
+_OS_HINTS = {
+    errno.ENOSPC: "no space left on the device; free some and run again (nothing was replaced)",
+    errno.EDQUOT: "disk quota exceeded; free some space and run again (nothing was replaced)",
+    errno.EFBIG: "file too large for this file system or limit (nothing was replaced)",
+    errno.EROFS: "read-only file system; set PARLIB_PROCESSED_DIR / PARLIB_REPORTS_DIR to a writable folder",
+    errno.EACCES: "permission denied",
+    errno.ENOTDIR: "a path on the way is a file, not a folder",
+}
+
+
+def describe(exc: BaseException) -> str:
+    """One line for any exception: what failed and where (the CLI's last word on a fault)."""
+    if isinstance(exc, ParlibError):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else ""
+        if exc.filename2 is not None:
+            where = f"{where} -> {exc.filename2}"
+        what = _OS_HINTS.get(exc.errno) or exc.strerror or str(exc)
+        text = f"{where}: {what}" if where else what
+        if exc.errno in _OS_HINTS and exc.strerror:
+            text += f" [{exc.strerror}]"
+    else:
+        text = f"{type(exc).__name__}: {exc} (unexpected; run `parlib --debug ...` for the traceback)"
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def _cmd_pull(args: argparse.Namespace) -> int:
@@ -102,6 +132,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="parlib", description="Vietnam PAR indices by province and year.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="raw data and the processed panel")
@@ -159,12 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ParlibError as exc:
-        print(f"parlib: error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("parlib: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"parlib: error: {describe(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
