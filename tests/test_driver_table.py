@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from table_helpers import error, write
+from table_helpers import Fmt, error, write, write_xlsx
 
 from parlib import schema
 from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
@@ -72,6 +72,92 @@ def test_driver_units_agree_with_the_other_sources() -> None:
     for unit, bounds in tables.DRIVER_UNITS.items():
         assert merged.get(unit, bounds) == bounds, unit
     assert tables.DRIVER_UNITS["persons"] == (0.0, math.inf)
+
+
+# --------------------------------------------------------------------------- numbers by unit
+
+NUMBERS = [
+    # value as written, unit, value read
+    ("1.850", "persons", 1850.0),  # a count has no decimals: the dot groups thousands
+    ("1,850", "persons", 1850.0),
+    ("1.234.567", "count", 1234567.0),
+    ("1,234,567", "million VND", 1234567.0),
+    ("1.234.567,5", "million VND", 1234567.5),
+    ("57 788", "million VND", 57788.0),
+    ("57788,0", "million VND", 57788.0),
+    ("57,7880", "million VND per person", 57.788),
+    ("12,5", "percent", 12.5),
+    ("81,450", "percent", 81.45),  # 81450 is not a percent
+    ("45%", "share", 0.45),  # a percentage in a share is the fraction
+    ("-12,5%", "percent change", -12.5),
+    ("3,5", "days", 3.5),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_driver_numbers_are_read_in_their_unit(tmp_path: Path, fmt: str) -> None:
+    rows = [
+        ["Lang Son", 2000 + 10 + i, f"x{i}", text, unit, SRC] for i, (text, unit, _) in enumerate(NUMBERS)
+    ]
+    obs = tables.read_driver_table(write(tmp_path / f"d.{fmt}", HEADER, rows))
+    got = obs.set_index("component")["value"]
+    for i, (text, unit, expected) in enumerate(NUMBERS):
+        assert got[f"x{i}"] == pytest.approx(expected, rel=1e-15, abs=0), (text, unit)
+
+
+def test_percent_formatted_cells_in_a_driver_table(tmp_path: Path) -> None:
+    rows = [
+        ["Lang Son", 2022, "online_services_pct", Fmt(0.8145, "0.00%"), "percent", SRC],  # shows 81.45%
+        ["Lang Son", 2022, "online_services_share", Fmt(0.8145, "0.00%"), "share", SRC],
+        ["Lang Son", 2022, "staff_change_pct", Fmt(-0.125, "0.0%"), "percent change", SRC],
+        ["Lang Son", 2022, "it_spending", Fmt(57.788, "#,##0.000"), "million VND", SRC],  # a number: as is
+        ["Lang Son", 2022, "it_budget", "57,788", "million VND", SRC],  # text: read like a CSV cell
+    ]
+    path = write_xlsx(tmp_path / "d.xlsx", HEADER, rows[:4])
+    values = tables.read_driver_table(path).set_index("component")["value"].to_dict()
+    assert values == {
+        "online_services_pct": 81.45,
+        "online_services_share": 0.8145,
+        "staff_change_pct": -12.5,
+        "it_spending": 57.788,
+    }
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_driver_table(write_xlsx(tmp_path / "text.xlsx", HEADER, rows[3:]))
+    assert "'57,788' (million VND) is ambiguous" in error(exc, "text.xlsx", 3)
+    bad = [["Lang Son", 2022, "it_spending", Fmt(0.8145, "0.00%"), "million VND", SRC]]
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_driver_table(write_xlsx(tmp_path / "bad.xlsx", HEADER, bad))
+    message = error(exc, "bad.xlsx", 2)
+    assert "the cell shows 81.45% (a percent format), but 'million VND' is not a percentage" in message
+
+
+def test_ambiguous_values_name_the_other_rows(tmp_path: Path) -> None:
+    rows = [["Lang Son", 2010 + i, "it_spending", text, "million VND", SRC] for i, text in
+            enumerate(["57788", "57,788", "1.234.567,5", "12,500", "12,5", "999,999"])]  # fmt: skip
+    path = write(tmp_path / "budget.csv", HEADER, rows)
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_driver_table(path)
+    message = error(exc, "budget.csv", 3)
+    assert message.endswith("(also ambiguous: 2 more in this column, rows 5, 7)")
+
+
+def test_declared_decimal_point(tmp_path: Path) -> None:
+    rows = [
+        ["Lang Son", 2021, "it_spending", "57,788", "million VND", SRC],
+        ["Lang Son", 2022, "it_spending", "1.234,5", "million VND", SRC],
+        ["Lang Son", 2022, "staff_admin_agencies", "1.850", "persons", SRC],
+    ]
+    path = write(tmp_path / "vn.csv", HEADER, rows)
+    obs = tables.read_driver_table(path, decimal=",")
+    assert obs["value"].tolist() == [57.788, 1234.5, 1850.0]
+    with pytest.raises(SourceFormatError) as exc:  # '1.234,5' cannot follow decimal='.'
+        tables.read_driver_table(path, decimal=".")
+    assert "'1.234,5' does not follow decimal='.'" in error(exc, "vn.csv", 3)
+    merged = tables.merge_drivers(_panel(), write(tmp_path / "en.csv", HEADER, rows[:1]), decimal=".")
+    driver = merged["driver_it_spending"]
+    assert driver.iloc[0] == 57788.0 and driver.iloc[1:].isna().all()
+    with pytest.raises(ValueError, match="decimal must be"):
+        tables.read_driver_table(path, decimal="comma")
 
 
 # --------------------------------------------------------------------------- bad input
@@ -154,12 +240,44 @@ def _bad_cases() -> list[tuple[str, list[str], list[list[object]], int, type, st
             "not a number: '18S0'",
         ),
         (
-            "thousands dot in a count",
+            "decimals in a count",
             HEADER,
-            [ok, ["Lang Son", 2022, "staff_admin_agencies", "1.850", "persons", SRC]],
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", "1,5", "persons", SRC]],
             3,
             ValidationError,
-            "1.85 persons is not a whole number",
+            "1.5 persons is not a whole number (a count has no decimals)",
+        ),
+        (
+            "ambiguous amount",
+            HEADER,
+            [ok, ["Lang Son", 2022, "it_spending", "57,788", "million VND", SRC]],
+            3,
+            SourceFormatError,
+            "'57,788' (million VND) is ambiguous: 57788 (',' separating thousands) or 57.788",
+        ),
+        (
+            "ambiguous days",
+            HEADER,
+            [ok, ["Lang Son", 2022, "processing_days", "1.500", "days", SRC]],
+            3,
+            SourceFormatError,
+            "'1.500' (days) is ambiguous",
+        ),
+        (
+            "percentage in a count",
+            HEADER,
+            [ok, ["Lang Son", 2022, "staff_admin_agencies", "12%", "persons", SRC]],
+            3,
+            SourceFormatError,
+            "'12%' is a percentage, but 'persons' is not a percentage",
+        ),
+        (
+            "thousands not in threes",
+            HEADER,
+            [ok, ["Lang Son", 2022, "it_spending", "12,34,567", "million VND", SRC]],
+            3,
+            SourceFormatError,
+            "not a number: '12,34,567' (thousands separators group the digits in threes",
         ),
         (
             "missing column",
@@ -213,9 +331,17 @@ def _bad_cases() -> list[tuple[str, list[str], list[list[object]], int, type, st
             "no values",
             HEADER,
             [["Lang Son", 2022, "staff_admin_agencies", "", "persons", SRC]],
-            1,
+            None,
             SourceFormatError,
             "no values",
+        ),
+        (
+            "header only",
+            HEADER,
+            [],
+            None,
+            SourceFormatError,
+            "no data rows: the file has only its header (row 1)",
         ),
     ]
 
@@ -233,7 +359,7 @@ def test_bad_driver_table(tmp_path: Path, fmt: str, header, rows, row, cls, text
     with pytest.raises(cls) as exc:
         tables.read_driver_table(path)
     assert isinstance(exc.value, ParlibError)
-    message = error(exc, "bad_drivers", None if text == "no values" else row)
+    message = error(exc, "bad_drivers", row)
     assert text in message, message
     assert sorted(tmp_path.iterdir()) == before  # nothing written
 
@@ -260,6 +386,7 @@ def test_driver_template(tmp_path: Path, fmt: str) -> None:
     filled = write(tmp_path / f"filled.{fmt}", list(frame.columns), frame.assign(note="").values.tolist())
     obs = tables.read_driver_table(filled)
     assert set(obs["component"]) == set(frame["indicator"])
+    assert obs.set_index("component").loc["it_spending", "value"] == 57788.0  # the amount example
 
 
 # --------------------------------------------------------------------------- merge_drivers

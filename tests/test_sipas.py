@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from parlib.errors import ParlibError, ValidationError
 from parlib.indices import sipas as module
 from parlib.indices.sipas import from_answers, sipas
 from parlib.provinces import provinces
@@ -143,6 +144,28 @@ def test_from_a_path_and_without_bootstrap(answers_file: Path) -> None:
     assert res.estimates["conf_low"].isna().all()
     got = _estimates(res, LANG_SON)
     assert got[("overall", None, None)]["value"] == pytest.approx(200 / 3)
+
+
+def test_from_answers_refuses_no_answers_naming_the_file(tmp_path: Path, answers: pd.DataFrame) -> None:
+    blank = tmp_path / "blank_answers.csv"
+    rows = [["Lạng Sơn", 2022, "R1", "access", "a1", ""], ["Lạng Sơn", 2022, "R2", "access", "a1", ""]]
+    pd.DataFrame(rows, columns=tables.ANSWER_REQUIRED).to_csv(blank, index=False)
+    with pytest.raises(ParlibError) as exc:
+        from_answers(blank, n_boot=0)
+    assert (
+        str(exc.value) == "blank_answers.csv: no answers: every answer is blank (rows 2-3): nothing to read"
+    )
+    with pytest.raises(ValidationError) as exc:
+        from_answers(answers.iloc[:0], n_boot=0)
+    assert str(exc.value) == "answers (a DataFrame): no answers to compute SIPAS from (the frame has no rows)"
+    with pytest.raises(ValidationError, match=r"^answers\.csv: missing column\(s\) \['satisfied'\]"):
+        from_answers(answers.drop(columns="satisfied"), n_boot=0)
+    total = answers.copy()
+    total.loc[5, "element"] = "total"
+    with pytest.raises(ValidationError) as exc:
+        from_answers(total, n_boot=0)
+    row = answers.loc[5, "source_row"]
+    assert str(exc.value).startswith(f"answers.csv, row {row}: an element may not be called 'total'")
 
 
 def test_change_across_the_2022_break(answers: pd.DataFrame) -> None:

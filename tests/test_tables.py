@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from table_helpers import error, write
+from table_helpers import Fmt, error, write, write_xlsx
 
 from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.sources import OBS_COLUMNS, tables
@@ -116,6 +116,51 @@ def test_parse_answer(text: str, expected: tuple) -> None:
 def test_parse_answer_blank() -> None:
     scale, value, satisfied = tables.parse_answer("")
     assert scale == "" and math.isnan(value) and not satisfied
+
+
+# --------------------------------------------------------------------------- numbers by their format
+
+
+def test_percent_formatted_cells_are_the_percent_they_show(tmp_path: Path) -> None:
+    rows = [
+        ["Lạng Sơn", 2022, Fmt(0.8145, "0.00%"), 55.0, 26.45],  # Excel shows 81.45%
+        ["Cao Bằng", 2022, Fmt(0.7, "0%"), "", ""],
+        ["Hà Nội", 2022, Fmt(89.58, '0.00"%"'), "", ""],  # a literal % sign: the number as it is
+        ["Bắc Kạn", 2022, "80,450", "", ""],  # text: 80450 is not a percent
+    ]
+    obs = tables.read_index_table(write_xlsx(tmp_path / "par.xlsx", PAR_HEADER, rows), "PAR_INDEX")
+    totals = obs[obs["component"] == "total"].set_index("province_id")["value"].to_dict()
+    assert totals == {"20": 81.45, "04": 70.0, "01": 89.58, "06": 80.45}
+    sipas = [["Quảng Ninh", 2022, Fmt(0.8759, "0.00%")]]
+    obs = tables.read_index_table(
+        write_xlsx(tmp_path / "s.xlsx", ["province", "year", "total"], sipas), "SIPAS"
+    )
+    assert obs["value"].tolist() == [87.59]
+
+
+def test_percent_formatted_cells_that_cannot_be_read(tmp_path: Path) -> None:
+    typed = [["Lạng Sơn", 2022, Fmt(81.45, "0.00%"), "", ""]]  # 81.45 typed into a % cell: 8145%
+    with pytest.raises(ValidationError) as exc:
+        tables.read_index_table(write_xlsx(tmp_path / "typed.xlsx", PAR_HEADER, typed), "PAR_INDEX")
+    assert "total 8145 outside 0-100 (percent)" in error(exc, "typed.xlsx", 2)
+    part = [["Lạng Sơn", 2022, 81.45, Fmt(0.55, "0%"), 26.45]]
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_index_table(write_xlsx(tmp_path / "part.xlsx", PAR_HEADER, part), "PAR_INDEX")
+    assert "the cell shows 55% (a percent format), but 'points (0-100)' is not a percentage" in error(
+        exc, "part.xlsx", 2
+    )
+    rank = [["Lạng Sơn", 2022, 81.45, Fmt(0.05, "0%")]]
+    with pytest.raises(SourceFormatError) as exc:
+        path = write_xlsx(tmp_path / "rank.xlsx", ["province", "year", "total", "rank"], rank)
+        tables.read_index_table(path, "PAR_INDEX")
+    assert "'rank' is not a percentage" in error(exc, "rank.xlsx", 2)
+
+
+def test_a_formula_without_a_saved_value_is_refused(tmp_path: Path) -> None:
+    rows = [["Lạng Sơn", 2022, 81.45, 55.0, 26.45], ["Cao Bằng", 2022, "=D3+E3", 50.0, 20.0]]
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_index_table(write_xlsx(tmp_path / "f.xlsx", PAR_HEADER, rows), "PAR_INDEX")
+    assert "cell C3 holds a formula (=D3+E3) with no saved value" in error(exc, "f.xlsx", 3)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -278,6 +323,33 @@ def _bad_index_cases() -> list[tuple[str, str, list[str], list[list[object]], in
             SourceFormatError,
             "example row",
         ),
+        (
+            "header only",
+            "SIPAS",
+            ["province", "year", "total"],
+            [],
+            None,
+            SourceFormatError,
+            "no data rows: the file has only its header (row 1)",
+        ),
+        (
+            "only blank rows",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [["", "", "", "", ""], ["", "", "", "", ""]],
+            None,
+            SourceFormatError,
+            "no data rows",
+        ),
+        (
+            "total written with a percent sign in a part",
+            "PAR_INDEX",
+            PAR_HEADER,
+            [["Lang Son", 2022, 81.45, "55%", 26.45]],
+            2,
+            SourceFormatError,
+            "'55%' is a percentage, but 'points (0-100)' is not a percentage",
+        ),
     ]
 
 
@@ -363,6 +435,20 @@ def _bad_answer_cases() -> list[tuple[str, list[list[object]], int, type, str]]:
             ValidationError,
             "outside 2015-",
         ),
+        (
+            "header only",
+            [],
+            None,
+            SourceFormatError,
+            "no data rows: the file has only its header (row 1)",
+        ),
+        (
+            "every answer blank",
+            [["Lang Son", 2022, "R1", "access", "a1", ""], ["Lang Son", 2022, "R2", "access", "a1", " "]],
+            None,
+            SourceFormatError,
+            "no answers: every answer is blank (rows 2-3)",
+        ),
     ]
 
 
@@ -387,6 +473,65 @@ def test_answers_missing_column(tmp_path: Path, fmt: str) -> None:
     with pytest.raises(SourceFormatError) as exc:
         tables.read_survey_answers(path)
     assert "missing column(s) 'answer'" in error(exc, f"a.{fmt}", 1)
+
+
+def _workbook(tmp_path: Path) -> bytes:
+    rows = [["Lạng Sơn", 2022, 81.45, 55.0, 26.45], ["Cao Bằng", 2022, 70.0, 50.0, 20.0]]
+    return write(tmp_path / "good.xlsx", PAR_HEADER, rows).read_bytes()
+
+
+@pytest.mark.parametrize("cut", [10, 500, 2000, "half", -30])
+def test_truncated_workbook(tmp_path: Path, cut: int | str) -> None:
+    data = _workbook(tmp_path)
+    end = len(data) // 2 if cut == "half" else cut
+    path = tmp_path / "par_2022.xlsx"
+    path.write_bytes(data[:end])
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(SourceFormatError) as exc:
+        tables.read_index_table(path, "PAR_INDEX")
+    message = error(exc, "par_2022.xlsx", None)
+    assert message.startswith("par_2022.xlsx: cannot read the XLSX workbook (damaged or truncated?): ")
+    assert sorted(tmp_path.iterdir()) == before
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)  # the start of an Excel 97-2003 file
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "text"),
+    [
+        ("empty.csv", b"", "the file is empty (0 bytes)"),
+        ("empty.xlsx", b"", "the file is empty (0 bytes)"),
+        ("csv.xlsx", "province,year,total\nLạng Sơn,2022,80\n".encode(), "the file is text (a CSV?)"),
+        ("zip.csv", "workbook", "an XLSX workbook (zip), not a CSV: rename it .xlsx"),
+        ("old.xlsx", OLE, "an Excel 97-2003 (.xls) or password-protected workbook"),
+        ("old.xls", OLE, "an Excel 97-2003 .xls workbook: save it as .xlsx"),
+        ("utf16.csv", "province,year,total\n".encode("utf-16"), "UTF-16 text ('Unicode Text')"),
+        ("binary.xlsx", bytes(range(256)) * 4, "not an XLSX workbook: the file is not a spreadsheet"),
+        ("ragged.csv", b'province,year,total\nHa Noi,2022,"80\n', "cannot read the file as CSV"),
+    ],
+)  # fmt: skip
+def test_unreadable_file_is_one_line_naming_it(
+    tmp_path: Path, name: str, content: bytes | str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(_workbook(tmp_path) if content == "workbook" else content)
+    for read in (
+        lambda p: tables.read_index_table(p, "PAR_INDEX"),
+        tables.read_driver_table,
+        tables.read_survey_answers,
+    ):
+        with pytest.raises(SourceFormatError) as exc:
+            read(path)
+        assert text in error(exc, name, None)
+
+
+def test_missing_sheet(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.xlsx", PAR_HEADER, [["Lạng Sơn", 2022, 81.45, 55.0, 26.45]])
+    with pytest.raises(SourceFormatError, match=r"t\.xlsx: no sheet 'par'; the sheets are \['Sheet1'\]"):
+        tables.read_index_table(path, "PAR_INDEX", sheet="par")
+    with pytest.raises(SourceFormatError, match=r"t\.xlsx: no sheet number 3"):
+        tables.read_index_table(path, "PAR_INDEX", sheet=3)
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parlib.errors import ValidationError
 from parlib.indices.par_index import GEO, TableIndexResult, table_index
 from parlib.indices.ranking import rank_and_change
 from parlib.indices.result import IndexResult
@@ -134,6 +135,25 @@ def _province_year(group: pd.DataFrame, n_boot: int, ci: float, seed: int) -> pd
     return pd.concat(frames, ignore_index=True)
 
 
+_NEEDED = ["province_id", "year", "respondent_id", "element", "criterion", "satisfied"]
+"""The columns of ``read_survey_answers`` that ``from_answers`` uses."""
+
+
+def _label(answers: pd.DataFrame) -> str:
+    """The answers' file name(s) for an error message, or 'answers (a DataFrame)'."""
+    if "source" in answers.columns and answers["source"].notna().any():
+        return ", ".join(sorted(set(answers["source"].dropna().astype(str))))
+    return "answers (a DataFrame)"
+
+
+def _where(answers: pd.DataFrame, position: int) -> str:
+    """'<file>, row <n>' of the answer at ``position`` (its spreadsheet row when known)."""
+    rec = answers.iloc[position]
+    file = rec["source"] if "source" in answers.columns else "answers (a DataFrame)"
+    row = rec["source_row"] if "source_row" in answers.columns else answers.index[position]
+    return f"{file}, row {row}"
+
+
 def from_answers(
     answers: pd.DataFrame | str | Path, n_boot: int = 999, seed: int = 12345, ci: float = 0.95
 ) -> SipasResult:
@@ -144,19 +164,31 @@ def from_answers(
     ``n_boot=0`` skips the intervals. The table's ranks are among the provinces in the
     answers (``rank_of`` = how many), by the ``ranking`` rule.
     """
-    if not isinstance(answers, pd.DataFrame):
-        answers = read_survey_answers(answers)
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1, got {ci}")
-    if (answers["element"] == "total").any():
-        raise ValueError("an element may not be called 'total' (the overall percentage's component)")
+    if not isinstance(answers, pd.DataFrame):
+        answers = read_survey_answers(answers)  # refuses a file without answers, naming it
+    label = _label(answers)
+    missing = [c for c in _NEEDED if c not in answers.columns]
+    if missing:
+        raise ValidationError(
+            f"{label}: missing column(s) {missing}: pass a file or the frame of read_survey_answers"
+        )
+    if answers.empty:
+        raise ValidationError(f"{label}: no answers to compute SIPAS from (the frame has no rows)")
+    total = answers["element"] == "total"
+    if total.any():
+        where = _where(answers, total.to_numpy().argmax())
+        raise ValidationError(
+            f"{where}: an element may not be called 'total' (the overall percentage's component)"
+        )
     geo = str(answers["geo"].iloc[0]) if "geo" in answers.columns and len(answers) else GEO
     parts = []
     for (pid, year), group in answers.groupby(["province_id", "year"], sort=True):
         estimate = _province_year(group, n_boot, ci, seed)
         parts.append(estimate.assign(province_id=pid, geo=geo, year=int(year)))
     if not parts:
-        raise ValueError("no answers to compute SIPAS from")
+        raise ValidationError(f"{label}: no answers to compute SIPAS from (no province and year given)")
     estimates = pd.concat(parts, ignore_index=True)
     estimates["level"] = pd.Categorical(estimates["level"], categories=LEVELS, ordered=True)
     estimates = estimates.sort_values(["province_id", "year", "level"], kind="stable", ignore_index=True)

@@ -21,12 +21,49 @@ spaces or hyphens in them count as underscores (``Respondent ID`` = ``respondent
 
 Rows are numbered as in a spreadsheet (the header is row 1; an XLSX is read from its first
 sheet unless ``sheet`` is given, and its header must be in row 1); blank rows are skipped
-but keep their number. Numbers may use a decimal comma (``81,45``) or a ``%`` sign. Every
+but keep their number. Numbers are read in their unit (below, "Reading numbers"). Every
 error is ONE line naming the file and the row: ``SourceFormatError`` for what cannot be read
-(missing or unknown column, unknown province, unreadable number, unknown answer, an example
-row; an unknown province also is an ``UnknownProvinceError``, with ``normalize``'s suggestion),
-``ValidationError`` for a rule the values break (duplicate; a value, rank, year or answer out
-of range; parts or fields that do not add up to the total). Reading is pure: nothing is written.
+(missing or unknown column, unknown province, unreadable or ambiguous number, unknown answer,
+an example row; an unknown province also is an ``UnknownProvinceError``, with ``normalize``'s
+suggestion), ``ValidationError`` for a rule the values break (duplicate; a value, rank, year or
+answer out of range; parts or fields that do not add up to the total). Reading is pure:
+nothing is written.
+
+A file that is not a table is refused with one line naming it (``SourceFormatError``): an empty
+(0-byte) file, a damaged or truncated XLSX, a CSV that is not UTF-8 (or is UTF-16), an XLSX
+named ``.csv`` or a CSV named ``.xlsx``, an Excel 97-2003 ``.xls`` (save it as ``.xlsx``: its
+number formats are not read), a formula cell whose value was never saved (a workbook written
+by a program: open and save it in Excel or LibreOffice), a missing ``sheet``. So is a table
+with no data rows (only its header), and an answers file whose answers are all blank.
+
+Reading numbers (``parlib.clean.parse_quantity``, one ``NUMBER_RULES`` entry per unit). The
+raw upstream readers keep ``parlib.clean.parse_number``; these rules are for researcher tables:
+
+- A number cell of an XLSX is the number it holds, read by its number format: ``57.788`` stays
+  57.788 whatever it shows. A percent-formatted cell (``0.00%``: Excel stores 81.45% as 0.8145)
+  is the percent it shows: 81.45 in ``percent`` and ``percent change`` (so an index table's
+  ``total``), 0.8145 in ``share`` (a share is a fraction, and 81.45% of the whole is 0.8145),
+  and refused in every other unit (points, index (0-1), counts, amounts, days, ranks: a
+  percentage there has no single meaning). A text cell of an XLSX is read like a CSV cell.
+- Text: an optional sign, digits, separators, an optional trailing ``%`` (read as a
+  percent-formatted cell). A space only separates thousands (``57 788``). Thousands separators
+  group digits in threes (``1.234.567``, ``1,234,567``; ``12,34,567`` is refused); when both
+  ``.`` and ``,`` appear, the later one is the decimal point (``1.234.567,5``, ``1,234.5``); a
+  single separator followed by other than three digits is the decimal point (``81,45``,
+  ``0,788``, ``57,7880``).
+- One separator followed by exactly three digits (``57,788``, ``1.850``) fits two readings.
+  A reading outside the unit's bounds is dropped: ``81,450`` percent or points is 81.45
+  (81450 is not a percent). A count (``persons``, ``count``) has no
+  decimals: ``1.850`` and ``1,850`` persons are 1850 (and ``1,5`` persons is refused as not
+  whole). Where both readings fit the unit (``million VND``, ``million VND per person``,
+  ``days``, ``percent change``), the cell is refused as ambiguous, with the row, the two
+  readings and how to write it: ``57788`` (or ``57,788.0`` / ``57.788,0``) for 57788,
+  ``57,7880`` for 57.788. Nothing is guessed from the other cells of the file.
+- ``read_driver_table(..., decimal=",")`` (or ``"."``, also in ``merge_drivers``) declares the
+  file's decimal point: every text value is then read with it (``57.788`` = 57788 and
+  ``57,788`` = 57.788 with ``decimal=","``), and a text that breaks it is refused.
+- Years, ranks and answers are whole numbers read by the same rules (``2022``; ``13`` or
+  ``13/63``; ``4`` or ``4,0``); a percentage is refused in them.
 
 Rules on index tables (bounds in ``UNITS``, maxima in ``PART_MAXIMA``):
 
@@ -61,12 +98,13 @@ have ``index = "DRIVER"``, ``component`` = the indicator, ``method_era`` None an
 ``"<file> | <source cell>"``; in a panel they become columns ``driver_<indicator>``
 (``merge_drivers``). Errors: an unknown unit (with a suggestion), an indicator whose unit
 changes between rows, the same province, year and indicator twice, a value outside its unit,
-a ``persons`` or ``count`` value that is not a whole number (``1.850`` reads as 1.85: a single
-dot or comma is a decimal point, so write counts without thousands separators).
+a ``persons`` or ``count`` value that is not a whole number, an ambiguous value ("Reading
+numbers"), every value blank.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import re
@@ -74,9 +112,20 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+from openpyxl.cell.read_only import EmptyCell
+from openpyxl.utils import get_column_letter
 
-from parlib.clean import is_missing, parse_number, parse_rank
+from parlib.clean import (
+    RANK_RE,
+    AmbiguousNumberError,
+    NumberCell,
+    NumberRule,
+    is_missing,
+    is_percent_format,
+    parse_quantity,
+)
 from parlib.config import PACKAGE_DIR
 from parlib.errors import MissingRawFileError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.provinces import normalize, provinces, strip_diacritics
@@ -150,7 +199,19 @@ DRIVER_UNITS: dict[str, tuple[float, float]] = {
 scale: one unit string means one scale everywhere, ``parlib.panel.units``)."""
 DRIVER_UNIT_ALIASES = {"%": "percent", "pct": "percent"}
 WHOLE_UNITS = frozenset({"persons", "count"})
-"""Driver units whose values must be whole numbers ('1.850' persons is a thousands dot misread)."""
+"""Driver units whose values must be whole numbers (a count has no decimals: '1.850' persons is 1850)."""
+PERCENT_SIGN: dict[str, str] = {"percent": "same", "percent change": "same", "share": "fraction"}
+"""What a percentage (``81,45%``, or a cell formatted ``0.00%``) is in a unit: ``same`` = the percent
+shown (81.45), ``fraction`` = the percent / 100 (0.8145, a share). Every other unit refuses it."""
+NUMBER_RULES: dict[str, NumberRule] = {
+    unit: NumberRule(unit, low, high, whole=unit in WHOLE_UNITS, percent=PERCENT_SIGN.get(unit, "refuse"))
+    for unit, (low, high) in {**DRIVER_UNITS, **UNITS}.items()
+}
+"""Unit -> how its numbers are read (``parlib.clean.parse_quantity``): the rule per unit of the
+module docstring. Ranks are whole numbers; ``rank`` and ``rank (of 34)`` refuse a percentage."""
+NUMBER_RULES.update({unit: NumberRule(unit, *UNITS[unit], whole=True) for unit in ("rank", "rank (of 34)")})
+YEAR_RULE = NumberRule("year", 1900.0, 2100.0, whole=True)
+ANSWER_RULE = NumberRule("answer (1-5)", 1.0, 5.0, whole=True)
 _INDICATOR_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 TEMPLATES: dict[str, str] = {
@@ -178,59 +239,179 @@ class _OutOfRange(ValueError):
 
 def _cell_text(value: object) -> str:
     """A cell as stripped text ('' for a blank; 2022.0 -> '2022'; Excel TRUE -> 'true')."""
+    if type(value) is str:
+        return value.replace("\ufeff", "").strip()
+    if isinstance(value, NumberCell):
+        value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
     if is_missing(value) and not isinstance(value, str):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     return str(value).replace("\ufeff", "").strip()
+
+
+_TYPED = (NumberCell, bool, dt.datetime, dt.date, dt.time)
+"""Cells that number readers get as they are (``_load_sheet``): every other cell is its text."""
 
 
 def _column_name(value: object) -> str:
     return re.sub(r"[\s\-]+", "_", _cell_text(value).lower())
 
 
-def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
-    """A CSV or XLSX as text cells, columns named as in its header, indexed by spreadsheet row.
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls, or an encrypted (password) workbook
 
-    Blank rows are dropped (their numbers are kept by the others); a column without a header
-    must be blank. Raises SourceFormatError naming the file.
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the end of the sample is text
+        return exc.start >= len(head) - 3
+    return True
+
+
+def _read_csv(path: Path, name: str, head: bytes) -> pd.DataFrame:
+    if head.startswith(_ZIP_MAGIC):
+        raise SourceFormatError(name, "an XLSX workbook (zip), not a CSV: rename it .xlsx")
+    if head.startswith(_OLE_MAGIC):
+        raise SourceFormatError(name, "an Excel .xls workbook, not a CSV: save it as .xlsx or as 'CSV UTF-8'")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceFormatError(
+            name, "UTF-16 text ('Unicode Text'), not UTF-8: save the sheet as 'CSV UTF-8'"
+        )
+    if b"\x00" in head:
+        raise SourceFormatError(name, "a binary file, not CSV text: save the sheet as 'CSV UTF-8'")
+    try:
+        return pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+    except UnicodeDecodeError:
+        raise SourceFormatError(name, "not UTF-8 text: save the sheet as 'CSV UTF-8'") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceFormatError(name, f"cannot read the file as CSV: {first}") from None
+
+
+def _sheet_rows(path: Path, sheet: str | int, data_only: bool, name: str) -> tuple[list[list[object]], bool]:
+    """The cells of one sheet (openpyxl) and whether a present cell has no value.
+
+    ``data_only``: values, a number as a ``NumberCell``; otherwise formulas ('=...') and None for
+    every other cell. A present cell without a value is a styled blank or a formula whose value
+    was never saved (a workbook written by a program, not by Excel): only then are the formulas
+    looked up.
+    """
+    book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        if isinstance(sheet, str):
+            if sheet not in book.sheetnames:
+                raise SourceFormatError(name, f"no sheet {sheet!r}; the sheets are {book.sheetnames}")
+            ws = book[sheet]
+        else:
+            if not -len(book.sheetnames) <= sheet < len(book.sheetnames):
+                raise SourceFormatError(name, f"no sheet number {sheet}; the sheets are {book.sheetnames}")
+            ws = book.worksheets[sheet]
+        rows, valueless = [], False
+        for row in ws.iter_rows():
+            cells: list[object] = []
+            for cell in row:
+                value = cell.value
+                if not data_only:
+                    value = value if getattr(cell, "data_type", None) == "f" else None
+                elif value is None:
+                    valueless = valueless or not isinstance(cell, EmptyCell)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    value = NumberCell(value, is_percent_format(getattr(cell, "number_format", None)))
+                cells.append(value)
+            while cells and cells[-1] is None:
+                cells.pop()
+            rows.append(cells)
+        return rows, valueless
+    finally:
+        book.close()
+
+
+def _read_xlsx(path: Path, sheet: str | int, name: str, head: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(text, cells) of the sheet: ``cells`` keeps number cells (``NumberCell``), bools and dates."""
+    if head.startswith(_OLE_MAGIC):
+        raise SourceFormatError(
+            name, "an Excel 97-2003 (.xls) or password-protected workbook: save it as an unprotected .xlsx"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        what = "text (a CSV?): rename it .csv" if _looks_like_text(head) else "not a spreadsheet"
+        raise SourceFormatError(name, f"not an XLSX workbook: the file is {what}")
+    try:
+        rows, valueless = _sheet_rows(path, sheet, True, name)
+        formulas = _sheet_rows(path, sheet, False, name)[0] if valueless else []
+    except SourceFormatError:
+        raise
+    except Exception as exc:  # any failure inside openpyxl: a damaged workbook
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise SourceFormatError(
+            name, f"cannot read the XLSX workbook (damaged or truncated?): {type(exc).__name__}: {first}"
+        ) from None
+    for r, row in enumerate(formulas):
+        for c, formula in enumerate(row):
+            if formula is not None and (r >= len(rows) or c >= len(rows[r]) or rows[r][c] is None):
+                raise SourceFormatError(
+                    name,
+                    f"cell {get_column_letter(c + 1)}{r + 1} holds a formula ({formula}) with no saved "
+                    "value: open the workbook in Excel or LibreOffice and save it, so its values are stored",
+                    row=r + 1,
+                )
+    width = max((len(row) for row in rows), default=0)
+    text, typed = [], []
+    for row in rows:
+        row = row + [None] * (width - len(row))
+        words = [_cell_text(v) for v in row]
+        text.append(words)
+        typed.append([v if isinstance(v, _TYPED) else w for v, w in zip(row, words, strict=True)])
+    return pd.DataFrame(text, dtype=object), pd.DataFrame(typed, dtype=object)
+
+
+def _load_sheet(path: str | Path, sheet: str | int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(text, cells) of a CSV or XLSX, both as ``read_sheet`` returns its text.
+
+    ``cells`` keeps what a number reader needs: in an XLSX, a number cell is a ``NumberCell``
+    (value and percent format), TRUE/FALSE a bool and a date a datetime; text stays text. In a
+    CSV every cell is text. Raises SourceFormatError naming the file.
     """
     path = Path(path)
     name = path.name
     if not path.is_file():
         raise MissingRawFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise SourceFormatError(name, "an Excel 97-2003 .xls workbook: save it as .xlsx or as 'CSV UTF-8'")
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise SourceFormatError(name, f"unsupported file type {suffix!r}: expected .csv or .xlsx")
     try:
-        if suffix == ".csv":
-            raw = pd.read_csv(
-                path,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-            )
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, keep_default_na=False)
-        else:
-            raise SourceFormatError(name, f"unsupported file type {suffix!r}: expected .csv or .xlsx")
-    except UnicodeDecodeError:
-        raise SourceFormatError(name, "not UTF-8 text: save the sheet as 'CSV UTF-8'") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError) as exc:
-        if isinstance(exc, SourceFormatError):
-            raise
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SourceFormatError(name, f"cannot read the file: {first}") from None
-    if raw.empty:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise SourceFormatError(name, f"cannot read the file: {exc.strerror or exc}") from None
+    if not head:
+        raise SourceFormatError(name, "the file is empty (0 bytes): row 1 must hold the column names")
+    if suffix == ".csv":
+        text = _read_csv(path, name, head).map(_cell_text)
+        cells = text
+    else:
+        text, cells = _read_xlsx(path, sheet, name, head)
+    if text.empty:
         raise SourceFormatError(name, "the file is empty: row 1 must hold the column names")
-    cells = raw.map(_cell_text)
-    header = [_column_name(v) for v in raw.iloc[0]]
-    body = cells.iloc[1:]
-    body.index = range(2, len(cells) + 1)  # spreadsheet rows: the header is row 1
+    header = [_column_name(v) for v in text.iloc[0]]
+    body = text.iloc[1:]
+    body.index = range(2, len(text) + 1)  # spreadsheet rows: the header is row 1
     keep = []
     for position, column in enumerate(header):
         if column:
@@ -248,7 +429,33 @@ def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
         )
     frame = body.iloc[:, keep]
     frame.columns = names
-    return frame[(frame != "").any(axis=1)]
+    filled = (frame != "").any(axis=1)
+    typed = cells.iloc[1:, keep]
+    typed.index, typed.columns = body.index, names
+    return frame[filled], typed[filled]
+
+
+def read_sheet(path: str | Path, sheet: str | int = 0) -> pd.DataFrame:
+    """A CSV or XLSX as text cells, columns named as in its header, indexed by spreadsheet row.
+
+    Blank rows are dropped (their numbers are kept by the others); a column without a header
+    must be blank. Raises SourceFormatError naming the file (one line) on a file that cannot be
+    read: empty, truncated or damaged, not UTF-8, an XLSX named .csv or a CSV named .xlsx, an
+    old .xls, a formula without a saved value. Numbers are read from the cells, not from this
+    text (``_load_sheet``): a percent-formatted cell's text is its stored value (0.8145).
+    """
+    return _load_sheet(path, sheet)[0]
+
+
+def _rows(index: pd.Index) -> str:
+    """'row 2' or 'rows 2-9' (first and last of the spreadsheet rows in ``index``)."""
+    return f"row {index[0]}" if len(index) == 1 else f"rows {index[0]}-{index[-1]}"
+
+
+def _require_rows(frame: pd.DataFrame, name: str) -> None:
+    """A table without data rows (only the header, or blank rows below it) is refused."""
+    if frame.empty:
+        raise SourceFormatError(name, "no data rows: the file has only its header (row 1); fill in the rows")
 
 
 def _check_columns(frame: pd.DataFrame, required: list[str], optional: list[str], name: str) -> None:
@@ -273,22 +480,25 @@ def _check_columns(frame: pd.DataFrame, required: list[str], optional: list[str]
 
 
 def _map_column(
-    series: pd.Series, parse: Callable[[str], object], name: str, label: str | None = None
+    series: pd.Series, parse: Callable[[object], object], name: str, label: str | None = None
 ) -> pd.Series:
-    """Apply ``parse`` to each distinct value; the first failing row (file order) raises."""
-    results: dict[str, object] = {}
-    for value in series.unique():  # in order of first appearance: the first failure is the first row
-        try:
-            results[value] = parse(value)
-        except (ValueError, UnknownProvinceError) as exc:
-            row = series.index[(series == value).to_numpy()][0]
-            message = f"column {label or series.name!r}: {exc}"
-            if isinstance(exc, UnknownProvinceError):
-                raise UnknownTableProvinceError(name, message, row=row) from None
-            if isinstance(exc, _OutOfRange):
-                raise ValidationError(f"{name}, row {row}: {message}") from None
-            raise SourceFormatError(name, message, row=row) from None
-    return series.map(results)
+    """Apply ``parse`` to each cell (once per distinct cell); the first failing row (file order) raises."""
+    results: dict[tuple[type, object], object] = {}
+    out = []
+    for row, value in zip(series.index, series.to_numpy(dtype=object), strict=True):
+        key = (type(value), value)
+        if key not in results:
+            try:
+                results[key] = parse(value)
+            except (ValueError, UnknownProvinceError) as exc:
+                message = f"column {label or series.name!r}: {exc}"
+                if isinstance(exc, UnknownProvinceError):
+                    raise UnknownTableProvinceError(name, message, row=row) from None
+                if isinstance(exc, _OutOfRange):
+                    raise ValidationError(f"{name}, row {row}: {message}") from None
+                raise SourceFormatError(name, message, row=row) from None
+        out.append(results[key])
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
 def _province_ids(frame: pd.DataFrame, geo: str, name: str) -> pd.Series:
@@ -300,29 +510,63 @@ def _province_ids(frame: pd.DataFrame, geo: str, name: str) -> pd.Series:
     return _map_column(frame["province"], parse, name)
 
 
-def _years(frame: pd.DataFrame, first: int, name: str) -> pd.Series:
-    def parse(text: str) -> int:
-        number = parse_number(text)
+def _years(cells: pd.DataFrame, first: int, name: str) -> pd.Series:
+    def parse(cell: object) -> int:
+        number = parse_quantity(cell, YEAR_RULE)
         if math.isnan(number):
             raise ValueError("blank year")
         if number != int(number):
-            raise ValueError(f"year {text!r} is not a whole number")
+            raise ValueError(f"year {_cell_text(cell)!r} is not a whole number")
         if not first <= number <= LAST_YEAR:
             raise _OutOfRange(f"year {int(number)} outside {first}-{LAST_YEAR}")
         return int(number)
 
-    return _map_column(frame["year"], parse, name).astype("int64")
+    return _map_column(cells["year"], parse, name).astype("int64")
 
 
-def _numbers(series: pd.Series, name: str) -> pd.Series:
-    return _map_column(series, parse_number, name).astype("float64")
+def _quantities(cells: pd.Series, units: str | pd.Series, name: str, decimal: str | None = None) -> pd.Series:
+    """Each cell read in its unit (``NUMBER_RULES``; ``units``: one for the column, or per row) by
+    ``parse_quantity``, as float (NaN = blank). The first unreadable cell (file order) raises
+    SourceFormatError naming its row; an ambiguous one also names the column's other ambiguous rows.
+    """
+    rows = list(cells.index)
+    values = cells.to_numpy(dtype=object)
+    rules = [NUMBER_RULES[units if isinstance(units, str) else units[row]] for row in rows]
+    out = []
+    for i, (row, cell, rule) in enumerate(zip(rows, values, rules, strict=True)):
+        try:
+            out.append(parse_quantity(cell, rule, decimal))
+        except ValueError as exc:
+            message = f"column {cells.name!r}: {exc}"
+            if isinstance(exc, AmbiguousNumberError):
+                others = []
+                for later, other, other_rule in zip(
+                    rows[i + 1 :], values[i + 1 :], rules[i + 1 :], strict=True
+                ):
+                    try:
+                        parse_quantity(other, other_rule, decimal)
+                    except AmbiguousNumberError:
+                        others.append(str(later))
+                    except ValueError:
+                        pass
+                if others:
+                    more = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+                    message += f" (also ambiguous: {len(others)} more in this column, rows {more})"
+            raise SourceFormatError(name, message, row=row) from None
+    return pd.Series(out, index=cells.index, name=cells.name, dtype="float64")
 
 
-def _ranks(series: pd.Series, geo: str, name: str) -> pd.Series:
+def _ranks(cells: pd.Series, geo: str, name: str) -> pd.Series:
     size = len(provinces(geo)) - (1 if geo == "63" else 0)  # Hà Tây is not ranked with the 63
+    rule = NUMBER_RULES[RANK_UNITS[geo]]
 
-    def parse(text: str) -> float:
-        rank, of = parse_rank(text)
+    def parse(cell: object) -> float:
+        text = _cell_text(cell)
+        match = RANK_RE.match(text) if isinstance(cell, str) else None
+        if match:
+            rank, of = float(match.group(1)), float(match.group(2))
+        else:
+            rank, of = parse_quantity(cell, rule), math.nan
         if math.isnan(rank):
             return rank
         if rank != int(rank):
@@ -334,7 +578,7 @@ def _ranks(series: pd.Series, geo: str, name: str) -> pd.Series:
             raise _OutOfRange(f"rank {text!r} outside 1-{int(top)}")
         return rank
 
-    return _map_column(series, parse, name).astype("float64")
+    return _map_column(cells, parse, name).astype("float64")
 
 
 def _duplicates(
@@ -366,16 +610,17 @@ def read_index_table(path: str | Path, index: str, geo: str = "63", sheet: str |
         raise ValueError(f"index must be one of {INDICES}, got {index!r}")
     path = Path(path)
     name = path.name
-    frame = read_sheet(path, sheet)
+    frame, cells = _load_sheet(path, sheet)
     _check_columns(frame, REQUIRED, OPTIONAL[index], name)
+    _require_rows(frame, name)
     frame = frame.copy()
     frame["province_id"] = _province_ids(frame, geo, name)
-    frame["year"] = _years(frame, FIRST_YEAR[index], name)
+    frame["year"] = _years(cells, FIRST_YEAR[index], name)
     values = [c for c in ["total", *PARTS, *FIELDS] if c in frame.columns]
     for column in values:
-        frame[column] = _numbers(frame[column], name)
+        frame[column] = _quantities(cells[column], "percent" if column == "total" else "points (0-100)", name)
     if "rank" in frame.columns:
-        frame["rank"] = _ranks(frame["rank"], geo, name)
+        frame["rank"] = _ranks(cells["rank"], geo, name)
     given = [*values, *(["rank"] if "rank" in frame.columns else [])]
     empty = frame[given].isna().all(axis=1)
     if empty.any():
@@ -483,8 +728,9 @@ def parse_answer(text: object) -> tuple[str, float, bool]:
     """(scale, answer_value, satisfied) of one answer; ('', nan, False) for a blank.
 
     '4' -> ('1-5', 4.0, True); 'có' -> ('yes/no', 1.0, True). Raises ValueError on anything else.
+    ``text`` may also be a spreadsheet cell (a ``NumberCell``, or a bool for TRUE/FALSE).
     """
-    value = _cell_text(text)
+    value = text.shown() if isinstance(text, NumberCell) else _cell_text(text)
     if is_missing(value):
         return "", math.nan, False
     word = strip_diacritics(value).lower()
@@ -493,7 +739,7 @@ def parse_answer(text: object) -> tuple[str, float, bool]:
     if word in _NO:
         return "yes/no", 0.0, False
     try:
-        number = parse_number(value)
+        number = parse_quantity(text if isinstance(text, NumberCell) else value, ANSWER_RULE)
     except ValueError:
         raise ValueError(f"answer {value!r} is neither a point of the 1-5 scale nor yes/no") from None
     if number != int(number) or not 1 <= number <= 5:
@@ -508,20 +754,26 @@ def read_survey_answers(path: str | Path, geo: str = "63", sheet: str | int = 0)
     """
     path = Path(path)
     name = path.name
-    frame = read_sheet(path, sheet)
+    frame, cells = _load_sheet(path, sheet)
     _check_columns(frame, ANSWER_REQUIRED, [], name)
+    _require_rows(frame, name)
     for column in ("respondent_id", "element", "criterion"):
         blank = frame[column] == ""
         if blank.any():
             raise SourceFormatError(name, f"blank {column}", row=blank[blank].index[0])
     frame = frame.copy()
     frame["province_id"] = _province_ids(frame, geo, name)
-    frame["year"] = _years(frame, FIRST_YEAR["SIPAS"], name)
-    parsed = _map_column(frame["answer"], parse_answer, name)
+    frame["year"] = _years(cells, FIRST_YEAR["SIPAS"], name)
+    parsed = _map_column(cells["answer"], parse_answer, name)
     frame["scale"] = parsed.map(lambda t: t[0])
     frame["answer_value"] = parsed.map(lambda t: t[1]).astype("float64")
     frame["satisfied"] = parsed.map(lambda t: t[2]).astype(bool)
     frame = frame[frame["scale"] != ""]
+    if frame.empty:
+        raise SourceFormatError(
+            name,
+            f"no answers: every answer is blank ({_rows(cells.index)}): nothing to read",
+        )
 
     def who(rec: pd.Series) -> str:
         return (
@@ -574,18 +826,25 @@ def _bounds_text(unit: str) -> str:
     return f">= {low:g}" if math.isinf(high) else f"{low:g}-{high:g}"
 
 
-def read_driver_table(path: str | Path, geo: str = "63", sheet: str | int = 0) -> pd.DataFrame:
+def read_driver_table(
+    path: str | Path, geo: str = "63", sheet: str | int = 0, decimal: str | None = None
+) -> pd.DataFrame:
     """Observations (``OBS_COLUMNS``, index ``DRIVER``) from a researcher's driver table.
 
     Columns ``province, year, indicator, value, unit, source`` (+ ``note``, ``source_url``); one
     row per province, year and indicator; provinces resolved in ``geo``. ``component`` is the
     indicator and ``source`` is ``"<file> | <source cell>"``. Rows with a blank value are left out.
-    See the module docstring for the rules and ``DRIVER_UNITS`` for the units.
+    See the module docstring for the rules and ``DRIVER_UNITS`` for the units. ``decimal`` ('.' or
+    ',') declares the decimal point of every value written as text in the file (see "Reading
+    numbers"); by default a value that two readings fit, such as ``57,788`` million VND, is refused.
     """
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
     path = Path(path)
     name = path.name
-    frame = read_sheet(path, sheet)
+    frame, cells = _load_sheet(path, sheet)
     _check_columns(frame, DRIVER_REQUIRED, [], name)
+    _require_rows(frame, name)
     for column in ("indicator", "unit", "source"):
         blank = frame[column] == ""
         if blank.any():
@@ -593,10 +852,10 @@ def read_driver_table(path: str | Path, geo: str = "63", sheet: str | int = 0) -
             raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
     frame = frame.copy()
     frame["province_id"] = _province_ids(frame, geo, name)
-    frame["year"] = _years(frame, FIRST_YEAR[DRIVER_INDEX], name)
+    frame["year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name)
     frame["indicator"] = _map_column(frame["indicator"], _indicator_name, name)
     frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
-    frame["value"] = _numbers(frame["value"], name)
+    frame["value"] = _quantities(cells["value"], frame["unit"], name, decimal)
 
     first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
     mixed = frame["unit"] != first_unit
@@ -631,7 +890,7 @@ def read_driver_table(path: str | Path, geo: str = "63", sheet: str | int = 0) -
         rec = frame.loc[counted[counted].index[0]]
         raise ValidationError(
             f"{name}, row {rec.name}: {rec['indicator']} of {_place(rec)}: {rec['value']:g} {rec['unit']} is "
-            f"not a whole number (a single dot or comma is read as a decimal point: write 1850, not 1.850)"
+            f"not a whole number (a count has no decimals)"
         )
     obs = pd.DataFrame(
         {
@@ -653,14 +912,16 @@ def merge_drivers(
     panel: pd.DataFrame,
     tables: str | Path | pd.DataFrame | Iterable[str | Path | pd.DataFrame],
     geo: str = "63",
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """``panel`` with one float column ``driver_<indicator>`` per driver indicator, matched on
     (``province_id``, ``year``); NaN where a table has no value.
 
     ``tables`` are driver-table paths (read with ``read_driver_table``) or observations it
-    returned. Refused (ValidationError): a column the panel already has, the same indicator in
-    two units, or the same province, year and indicator in two tables. Driver values for a
-    province-year the panel does not hold are left out. The panel itself is not modified.
+    returned; ``decimal`` is passed to ``read_driver_table`` for every path. Refused
+    (ValidationError): a column the panel already has, the same indicator in two units, or the
+    same province, year and indicator in two tables. Driver values for a province-year the panel
+    does not hold are left out. The panel itself is not modified.
     """
     missing = [c for c in ("province_id", "year") if c not in panel.columns]
     if missing:
@@ -669,7 +930,7 @@ def merge_drivers(
         tables = [tables]
     frames = []
     for table in tables:
-        obs = table if isinstance(table, pd.DataFrame) else read_driver_table(table, geo=geo)
+        obs = table if isinstance(table, pd.DataFrame) else read_driver_table(table, geo=geo, decimal=decimal)
         label = "observations" if isinstance(table, pd.DataFrame) else Path(table).name
         if list(obs.columns[: len(OBS_COLUMNS)]) != OBS_COLUMNS or set(obs["index"]) - {DRIVER_INDEX}:
             raise ValidationError(f"{label}: not driver observations (index {DRIVER_INDEX!r}, OBS_COLUMNS)")
