@@ -32,7 +32,7 @@ def wide(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_contract_columns_units(obs: pd.DataFrame) -> None:
-    assert list(obs.columns) == OBS_COLUMNS
+    assert list(obs.columns) == [*OBS_COLUMNS, "source_row", "source_sheet"]  # + provenance
     assert set(obs["index"]) == {"BUDGET"} and set(obs["geo"]) == {"63"}
     assert obs["method_era"].isna().all()
     assert set(obs["component"]) <= set(budget.COMPONENTS)
@@ -237,3 +237,22 @@ def test_workbook_of_another_year(tmp_path: Path) -> None:
 def test_guide_missing_a_column(tmp_path: Path) -> None:
     with pytest.raises(SourceFormatError, match=r"Plan_Import\.csv.*'keepRow'"):
         budget.read(_raw_with(tmp_path, "plan", 2015, drop_column="keepRow"))
+
+
+# ------------------------------------------------------------------ source rows (issue 8)
+
+
+def test_source_row_is_the_excel_row_of_the_province(obs: pd.DataFrame) -> None:
+    import xlrd
+
+    at = obs.set_index(["component", "province_id", "year"])[["source_row", "source_sheet"]]
+    assert at.loc[("final_revenue", "20", 2010)].tolist() == [17, "M09+"]
+    assert at.loc[("plan_transfers_investment", "20", 2010)].tolist() == [18, "Sheet1"]
+    assert obs["source_row"].notna().all() and obs["source_row"].dtype == "Int64"
+    book = xlrd.open_workbook(str(raw_dir() / BUDGET_DIR / "Final_2010.xls"), logfile=io.StringIO())
+    cells = book.sheet_by_name("M09+").row_values(17 - 1)
+    assert any(isinstance(c, str) and c.strip() and normalize(c.strip()) == "20" for c in cells)
+    revenue = obs[
+        (obs["component"] == "final_revenue") & (obs["province_id"] == "20") & (obs["year"] == 2010)
+    ]
+    assert revenue["value"].iloc[0] in cells

@@ -27,7 +27,7 @@ def wide(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_contract(obs: pd.DataFrame, raw: Path) -> None:
-    assert list(obs.columns) == OBS_COLUMNS
+    assert list(obs.columns) == [*OBS_COLUMNS, "source_row"]  # + provenance
     assert set(obs["index"]) == {"GSO"} and set(obs["geo"]) == {"63"}
     assert obs["method_era"].isna().all()
     assert not obs.duplicated(["index", "component", "province_id", "geo", "year"]).any()
@@ -128,4 +128,34 @@ def test_non_number_names_file_and_row(tmp_raw: Path) -> None:
     lines[3] = ",".join(parts)
     (tmp_raw / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match=r"population_2012\.csv, row 4: column 'population'"):
+        gso.read(tmp_raw)
+
+
+# ------------------------------------------------------------------ source rows (issue 8)
+
+
+def test_source_row_is_the_line_of_the_file(obs: pd.DataFrame, raw: Path) -> None:
+    row = obs[(obs["component"] == "population") & (obs["province_id"] == LANG_SON) & (obs["year"] == 2022)]
+    assert row["source_row"].tolist() == [20]
+    line = (raw / gso.POPULATION_FILES[2022]).read_text(encoding="utf-8-sig").splitlines()[20 - 1]
+    assert line.startswith("20,") and "802.09" in line
+    assert obs["source_row"].notna().all() and obs["source_row"].dtype == "Int64"
+
+
+def test_blank_line_does_not_shift_the_row(tmp_raw: Path) -> None:
+    name = gso.POPULATION_FILES[2012]
+    lines = (tmp_raw / name).read_text(encoding="utf-8-sig").splitlines()
+    parts = lines[3].split(",")
+    parts[3] = "abc"
+    lines[3] = ",".join(parts)
+    lines.insert(2, "")  # a blank line 3: the bad value moves to line 5
+    (tmp_raw / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match=r"population_2012\.csv, row 5: column 'population'"):
+        gso.read(tmp_raw)
+
+
+def test_empty_file_names_the_file(tmp_raw: Path) -> None:
+    name = gso.GRDP_FILES[2020]
+    (tmp_raw / name).write_bytes(b"")
+    with pytest.raises(SourceFormatError, match=r"grdp_2020\.csv: not a readable CSV file \(No columns"):
         gso.read(tmp_raw)

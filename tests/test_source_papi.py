@@ -70,7 +70,7 @@ def _compare(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_contract(obs: pd.DataFrame) -> None:
-    assert list(obs.columns) == OBS_COLUMNS
+    assert list(obs.columns) == [*OBS_COLUMNS, "source_row", "source_sheet"]  # + provenance
     assert set(obs["index"]) == {"PAPI"} and set(obs["geo"]) == {"63"}
     assert set(obs["component"]) == set(papi.COMPONENTS)
     assert obs["province_id"].isin(PROVINCES_63.index.drop("28")).all()
@@ -403,3 +403,57 @@ def test_undp_missing_subdimension_raises(tmp_path: Path) -> None:
     raw = _small_undp(tmp_path, {"2019": "2019"}, {("2019", 175, 1): "Phúc đáp (renamed)"})
     with pytest.raises(SourceFormatError, match=r"missing \['e_responsiveness'\]"):
         papi.read_undp_2018_2023(raw, years=(2019,))
+
+
+# ------------------------------------------------------------------ source rows (issue 8)
+
+
+def test_source_row_is_the_row_a_user_sees(obs: pd.DataFrame) -> None:
+    at = obs.set_index(KEY)[["source_row", "source_sheet"]]
+    # ml-mcdm: the CSV line (header = line 1); a derived dimension or total carries its province's line
+    assert at.loc[("civic_knowledge", HA_NOI, 2024)].tolist() == [2, None]
+    assert at.loc[("total", HA_NOI, 2024)].tolist() == [2, None]
+    assert at.loc[("total", "20", 2024)].tolist() == [14, None]  # P13 Lạng Sơn
+    # mdtrinh: the Excel row of the province in its year's sheet
+    assert at.loc[("total", "20", 2013)].tolist() == [15, "2013_PAPI"]
+    # UNDP sheets are transposed: the Excel row of the component (the province is a column)
+    assert at.loc[("total", HA_NOI, 2019)].tolist() == [7, "2019"]
+    assert at.loc[("total_weighted", HA_NOI, 2019)].tolist() == [3, "2019"]
+    assert obs["source_row"].notna().all() and obs["source_row"].dtype == "Int64"
+
+
+def test_source_row_holds_the_value_in_the_file(obs: pd.DataFrame) -> None:
+    row = obs.set_index(KEY).loc[("total", "20", 2013)]
+    wb = openpyxl.load_workbook(raw_dir() / papi.MDTRINH_FILE, read_only=True, data_only=True)
+    try:
+        cells = next(wb[row["source_sheet"]].iter_rows(min_row=row["source_row"], values_only=True))
+    finally:
+        wb.close()
+    assert cells[0] == 20 and row["value"] in cells
+    line = (raw_dir() / papi.mlmcdm_file(2024)).read_text(encoding="utf-8").splitlines()[14 - 1]
+    assert line.startswith("P13,")
+
+
+def test_mlmcdm_value_out_of_scale_names_file_row_and_column(tmp_path: Path) -> None:
+    raw = _copy_mlmcdm(tmp_path)
+    path = raw / papi.mlmcdm_file(2024)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    fields = lines[16].split(",")  # line 17: P16
+    fields[1] = "95.2"  # SC11, civic knowledge: 0.25-2.5
+    lines[16] = ",".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    pattern = r"2024\.csv, row 17: column SC11 \(civic_knowledge\): 95\.2 is outside 'points \(0\.25-2\.5\)'"
+    with pytest.raises(SourceFormatError, match=pattern):
+        papi.read_mlmcdm(raw, years=(2024,))
+
+
+def test_mlmcdm_non_number_names_the_line(tmp_path: Path) -> None:
+    raw = _copy_mlmcdm(tmp_path)
+    path = raw / papi.mlmcdm_file(2024)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    fields = lines[16].split(",")
+    fields[1] = "abc"
+    lines[16] = ",".join(fields)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SourceFormatError, match=r"2024\.csv, row 17: column 'SC11'"):
+        papi.read_mlmcdm(raw, years=(2024,))

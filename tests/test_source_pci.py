@@ -34,7 +34,7 @@ def totals(obs: pd.DataFrame) -> pd.Series:
 
 
 def test_contract_columns_units_and_eras(obs: pd.DataFrame) -> None:
-    assert list(obs.columns) == OBS_COLUMNS
+    assert list(obs.columns) == [*OBS_COLUMNS, "source_row", "source_sheet"]  # + provenance
     assert set(obs["index"]) == {"PCI"} and set(obs["geo"]) == {"63"}
     assert set(obs["component"]) == set(pci.COMPONENTS)
     assert obs["province_id"].str.fullmatch(r"\d{2}").all()
@@ -264,3 +264,28 @@ def test_blank_cell_gives_no_row_never_zero(tmp_path: Path, obs: pd.DataFrame) -
     assert len(got) == len(expected) - 1
     assert (got["component"] == "transparency").sum() == 62
     assert (got["value"] > 0).all()
+
+
+# ------------------------------------------------------------------ source rows (issue 8)
+
+
+def test_source_row_is_the_excel_row_of_the_sheet(obs: pd.DataFrame) -> None:
+    at = obs.set_index(["component", "province_id", "year"])[["source_row", "source_sheet"]]
+    assert at.loc[("total", "20", 2008)].tolist() == [56, "Tổng hợp"]  # PCI_2008.xls, paired layout
+    assert at.loc[("transparency", "20", 2008)].tolist() == [47, "Tổng hợp"]
+    assert at.loc[("total", "20", 2016)].tolist() == [56, "Summary_VN"]
+    assert obs["source_row"].notna().all() and obs["source_row"].dtype == "Int64"
+
+
+def test_source_row_holds_the_value_in_the_sheet(obs: pd.DataFrame) -> None:
+    layout = {lay.year: lay for lay in pci.layouts()}[2016]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sheet = pd.read_excel(raw_dir() / layout.file, sheet_name="Summary_VN", header=None, dtype=object)
+    for component in ("total", "transparency"):
+        row = obs[
+            (obs["component"] == component) & (obs["province_id"] == "20") & (obs["year"] == 2016)
+        ].iloc[0]
+        r = int(row["source_row"]) - 1
+        assert sheet.iat[r, layout.columns[component]] == pytest.approx(row["value"])
+        assert normalize(str(sheet.iat[r, layout.province_column(component)]).strip()) == "20"

@@ -145,7 +145,7 @@ def test_dti_2024_post_merger_is_geo_34(record: pd.DataFrame, obs: pd.DataFrame)
 
 
 def test_contract(obs: pd.DataFrame) -> None:
-    assert list(obs.columns) == OBS_COLUMNS
+    assert list(obs.columns) == [*OBS_COLUMNS, "source_row"]  # + provenance
     assert not obs.duplicated(KEY).any()
     assert obs["value"].notna().all()
     assert set(obs["unit"]) <= set(published.UNITS)
@@ -294,3 +294,25 @@ def test_decimal_comma_and_percent_sign_parse(tmp_raw: Path) -> None:
     obs = published.read(tmp_raw).set_index(KEY)["value"]
     assert obs[("SIPAS", "total", QUANG_NINH, "63", 2022)] == pytest.approx(87.59)
     assert obs[("SIPAS", "total", QUANG_NINH, "63", 2023)] == pytest.approx(90.61)
+
+
+# ------------------------------------------------------------------ source rows (issue 8)
+
+
+def test_source_row_is_the_line_of_the_file(obs: pd.DataFrame) -> None:
+    sipas = obs[obs["source"] == "published/sipas/sipas_2023_partial.csv"].set_index(
+        ["component", "province_id"]
+    )
+    assert sipas.loc[("total", HAI_PHONG), "source_row"] == 3
+    assert sipas.loc[("rank", HAI_PHONG), "source_row"] == 3
+    assert sipas.loc[("total", QUANG_NINH), "source_row"] == 2
+    assert obs["source_row"].notna().all() and obs["source_row"].dtype == "Int64"
+
+
+def test_undecodable_file_names_it_and_says_it_is_committed(tmp_raw: Path) -> None:
+    (tmp_raw / SIPAS_2022).write_bytes(b"index,year\n\xff\xfe\xfa,2022\n")
+    with pytest.raises(
+        SourceFormatError,
+        match=r"sipas_2022_partial\.csv: not a readable CSV file .*; restore it with `git checkout -- ",
+    ):
+        published.read(tmp_raw)

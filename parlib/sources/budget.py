@@ -71,7 +71,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize
-from parlib.sources import finish
+from parlib.sources import finish, reading
 
 INDEX = "BUDGET"
 GEO = "63"
@@ -169,13 +169,18 @@ def layouts(raw: Path | None = None) -> list[Layout]:
     """Both layout guides as Layout rows (final accounts first); no workbook is opened."""
     out: list[Layout] = []
     for kind, guide in GUIDES.items():
-        text = raw_path(guide, raw).read_text(encoding="utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text))
-        frame = pd.DataFrame(list(reader), columns=reader.fieldnames or [], dtype=str)
+        path = raw_path(guide, raw)
+        with reading(path):
+            reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+            records, lines = [], []
+            for record in reader:
+                records.append(record)
+                lines.append(reader.line_num)  # the line the record ends on (header = line 1)
+        frame = pd.DataFrame(records, columns=reader.fieldnames or [], dtype=str)
         require_columns(frame, ["year", "sheetIndex", "startRow", "keepRow"], guide)
         years: set[int] = set()
         for i, row in frame.fillna("").iterrows():
-            line = int(i) + 2
+            line = lines[int(i)]
             try:
                 year, sheet, start = (int(row[c]) for c in ("year", "sheetIndex", "startRow"))
             except ValueError:
@@ -227,14 +232,13 @@ def _stt(value: object) -> int | None:
 
 
 def _open_sheet(path: Path, layout: Layout) -> xlrd.sheet.Sheet:
-    try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-    except xlrd.XLRDError as exc:
-        raise SourceFormatError(layout.file, f"not a readable .xls workbook: {exc}") from None
+    with reading(path):  # xlrd reports a damaged file on stdout unless given a log file
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
     if layout.sheet >= book.nsheets:
         message = f"{Path(layout.guide).name} asks for sheet {layout.sheet + 1}; there are {book.nsheets}"
         raise SourceFormatError(layout.file, message)
-    return book.sheet_by_index(layout.sheet)
+    with reading(path):
+        return book.sheet_by_index(layout.sheet)
 
 
 def _read_sheet(layout: Layout, raw: Path | None) -> pd.DataFrame:
@@ -328,14 +332,25 @@ def _read_sheet(layout: Layout, raw: Path | None) -> pd.DataFrame:
                 raise SourceFormatError(
                     file, f"{where}, column {col + 1}: {value} is outside {unit_of(component)}", row=r + 1
                 )
-            rows.append({"component": component, "province_id": pid, "value": value})
-    out = pd.DataFrame(rows, columns=["component", "province_id", "value"])
+            rows.append(
+                {
+                    "component": component,
+                    "province_id": pid,
+                    "value": value,
+                    "source_row": r + 1,
+                    "source_sheet": sheet.name,
+                }
+            )
+    out = pd.DataFrame(rows, columns=["component", "province_id", "value", "source_row", "source_sheet"])
     out["year"] = layout.year
     out["source"] = file
     return out
 
 
 def read(raw: Path | None = None) -> pd.DataFrame:
-    """Final accounts 2006-2014 and plans 2006-2017 as observations (long, ``OBS_COLUMNS``)."""
+    """Final accounts 2006-2014 and plans 2006-2017 as observations (long, ``OBS_COLUMNS``).
+
+    ``source_row`` is the Excel row (1-based) of the province in sheet ``source_sheet``.
+    """
     obs = pd.concat([_read_sheet(layout, raw) for layout in layouts(raw)], ignore_index=True)
     return finish(obs, index=INDEX, geo=GEO, unit_of=unit_of, method_era=None, components=list(COMPONENTS))

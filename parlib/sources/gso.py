@@ -14,7 +14,7 @@ the files carry (``\\ufeffcode``), so ``Name``/``name`` both work; a missing col
 Province matching: the ``code`` column is the GSO code (written without the leading zero, ``1`` for
 Hà Nội) and is the key; it is zero-padded to two digits. Every row's ``name`` is also passed through
 ``parlib.provinces.normalize`` and must give the same code, otherwise ``SourceFormatError`` names the
-file and the row (rows are numbered as in a spreadsheet: the header is row 1). ``region.csv``'s
+file and the row (the line of the file: the header is line 1, blank lines count). ``region.csv``'s
 typo ``Hai Phuong`` (code 31) is one of the registry's known spellings.
 
 Observations: ``index='GSO'``, ``geo='63'``, ``method_era=None``, components ``population``,
@@ -31,7 +31,7 @@ from parlib.clean import require_columns, to_numeric
 from parlib.config import raw_dir, raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.provinces import normalize
-from parlib.sources import OBS_COLUMNS
+from parlib.sources import number_rows, reading, with_provenance
 
 INDEX = "GSO"
 GEO = "63"
@@ -69,14 +69,12 @@ CODEBOOK: dict[str, str] = {
 
 
 def _read_csv(name: str, raw: Path | None) -> pd.DataFrame:
-    """Read one file as text, with lower-case, BOM-free, stripped headers."""
+    """Read one file as text, with lower-case, BOM-free, stripped headers, indexed by line number."""
     path = raw_path(name, raw)
-    try:
+    with reading(path):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(name, f"cannot parse as CSV: {exc}") from None
+        frame.index = pd.Index(number_rows(frame, path), name="line")  # the header is line 1
     frame.columns = [str(c).replace("\ufeff", "").strip().lower() for c in frame.columns]
-    frame.index = frame.index + 2  # spreadsheet row numbers: the header is row 1
     return frame
 
 
@@ -135,21 +133,24 @@ def _read_family(name: str, year: int, columns: list[tuple[str, str, str]], raw:
                 "unit": unit,
                 "source": name,
                 "method_era": None,
-                "_row": frame.index,
+                "source_row": frame.index,
             }
         )
         parts.append(part[part["value"].notna()])
     obs = pd.concat(parts, ignore_index=True)
-    _check_bounds(obs, obs["_row"], name)
-    return obs.drop(columns="_row")
+    _check_bounds(obs, obs["source_row"], name)
+    return obs
 
 
 def read(raw: Path | None = None) -> pd.DataFrame:
-    """Population, area, density (2011-2022) and GRDP per capita (2018-2022) as tidy observations."""
+    """Population, area, density (2011-2022) and GRDP per capita (2018-2022) as tidy observations.
+
+    ``source_row`` is the line of the province in its file (header = line 1).
+    """
     raw = raw or raw_dir()
     frames = [_read_family(name, year, POPULATION_COLUMNS, raw) for year, name in POPULATION_FILES.items()]
     frames += [_read_family(name, year, GRDP_COLUMNS, raw) for year, name in GRDP_FILES.items()]
-    obs = pd.concat(frames, ignore_index=True)[OBS_COLUMNS]
+    obs = with_provenance(pd.concat(frames, ignore_index=True))
     obs["year"] = obs["year"].astype("int64")
     obs["value"] = obs["value"].astype("float64")
     obs["method_era"] = obs["method_era"].astype(object)

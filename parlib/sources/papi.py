@@ -45,7 +45,7 @@ from parlib import config
 from parlib.clean import is_missing, parse_number, require_columns, to_numeric
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import PROVINCES_63, normalize
-from parlib.sources import OBS_COLUMNS
+from parlib.sources import OBS_COLUMNS, PROVENANCE_COLUMNS, number_rows, reading, with_provenance
 
 INDEX = "PAPI"
 GEO = "63"
@@ -288,17 +288,27 @@ def _check_name(pid: str, name: object, file: object, row: object) -> None:
 
 def _frame(records: Iterable[dict[str, object]]) -> pd.DataFrame:
     """Observations in OBS_COLUMNS order with stable dtypes; rows with a missing or 0 value dropped."""
-    frame = pd.DataFrame.from_records(list(records), columns=[c for c in OBS_COLUMNS if c != "index"])
+    columns = [c for c in OBS_COLUMNS if c != "index"] + PROVENANCE_COLUMNS
+    frame = pd.DataFrame.from_records(list(records), columns=columns)
     frame.insert(0, "index", INDEX)
     frame["value"] = frame["value"].astype("float64")
     frame = frame[frame["value"].notna() & (frame["value"] != 0)]
     frame = frame.astype({"year": "int64"})
     for col in ("index", "component", "province_id", "geo", "unit", "source", "method_era"):
         frame[col] = frame[col].astype("str")
-    return frame.reset_index(drop=True)
+    return with_provenance(frame).reset_index(drop=True)
 
 
-def _record(component: str, pid: str, year: int, value: float, source: str) -> dict[str, object]:
+def _record(
+    component: str,
+    pid: str,
+    year: int,
+    value: float,
+    source: str,
+    row: object = None,
+    sheet: str | None = None,
+) -> dict[str, object]:
+    """One observation; ``row`` / ``sheet``: where in ``source`` it was read (PROVENANCE_COLUMNS)."""
     return {
         "component": component,
         "province_id": pid,
@@ -308,6 +318,8 @@ def _record(component: str, pid: str, year: int, value: float, source: str) -> d
         "unit": unit(component, year),
         "source": source,
         "method_era": method_era(year),
+        "source_row": row,
+        "source_sheet": sheet,
     }
 
 
@@ -372,7 +384,8 @@ def read_undp_2011_2016(raw: Path | None = None) -> pd.DataFrame:
     not scored) gives no row.
     """
     path = config.raw_path(MDTRINH_FILE, raw)
-    sheets = pd.read_excel(path, sheet_name=None, header=0, dtype=object)
+    with reading(path):
+        sheets = pd.read_excel(path, sheet_name=None, header=0, dtype=object)
     records = []
     for year in MDTRINH_YEARS:
         name = f"{year}_PAPI"
@@ -407,7 +420,9 @@ def read_undp_2011_2016(raw: Path | None = None) -> pd.DataFrame:
             _check_name(pid, row["tentinh_vie"], where, excel_row)
             for col in measures:
                 value = _number(row[col], where, excel_row, f"column {col!r}")
-                records.append(_record(_MDTRINH_COLUMNS[col], pid, year, value, MDTRINH_FILE))
+                records.append(
+                    _record(_MDTRINH_COLUMNS[col], pid, year, value, MDTRINH_FILE, excel_row, name)
+                )
     return _frame(records)
 
 
@@ -475,15 +490,23 @@ def mlmcdm_columns(year: int) -> dict[str, str]:
 
 def _mlmcdm_provinces(raw: Path | None) -> dict[str, str]:
     path = config.raw_path(MLMCDM_PROVINCES_FILE, raw)
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = _read_csv(path)
     require_columns(table, ["Variable_Code", "Variable_Name"], path)
     out: dict[str, str] = {}
-    for idx, row in table.iterrows():
-        out[row["Variable_Code"].strip()] = _province_from_name(row["Variable_Name"], path, int(idx) + 2)
+    for line, row in table.iterrows():
+        out[row["Variable_Code"].strip()] = _province_from_name(row["Variable_Name"], path, line)
     ids = list(out.values())
     if len(set(ids)) != len(ids) or ids != sorted(ids):  # P01..P63 are in GSO order
         raise SourceFormatError(path, "province codes are not 63 distinct provinces in GSO order")
     return out
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """An ml-mcdm CSV as text cells, indexed by line number (header = line 1)."""
+    with reading(path):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table.index = pd.Index(number_rows(table, path), name="line")
+    return table
 
 
 def _derive(subdims: pd.DataFrame) -> pd.DataFrame:
@@ -494,11 +517,11 @@ def _derive(subdims: pd.DataFrame) -> pd.DataFrame:
         made = []
         for (pid, year), group in parts.groupby(["province_id", "year"], sort=True):
             have = dict(zip(group["component"], group["value"], strict=True))
-            src = group["source"].iloc[0]
+            src, line = group["source"].iloc[0], group["source_row"].iloc[0]  # one row of one file
             for parent in (c for c in components(int(year)) if level(c) == lvl and c != "total_weighted"):
                 kids = children(parent, int(year))
                 if all(k in have for k in kids):
-                    made.append(_record(parent, pid, int(year), sum(have[k] for k in kids), src))
+                    made.append(_record(parent, pid, int(year), sum(have[k] for k in kids), src, line))
         parts = _frame(made)
         out.append(parts)
     return pd.concat(out, ignore_index=True)
@@ -510,14 +533,16 @@ def read_mlmcdm(raw: Path | None = None, years: Sequence[int] = MLMCDM_YEARS) ->
     Columns are mapped by method era (MLMCDM_COLUMNS); columns with no component in a year
     must be empty. A blank cell is a province or part not scored. A dimension is derived
     only where all its sub-dimensions are present and the total only where all dimensions
-    are: a partial sum is missing, never a smaller number.
+    are: a partial sum is missing, never a smaller number. A cell outside its sub-dimension's
+    scale raises SourceFormatError naming the file, line and column (checked here, before the
+    sums could hide it).
     """
     provinces = _mlmcdm_provinces(raw)
     frames = []
     for year in years:
         name = mlmcdm_file(year)
         path = config.raw_path(name, raw)
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = _read_csv(path)
         require_columns(table, ["Province", *_SC], path)
         extra = [c for c in table.columns if c not in ("Province", *_SC)]
         if extra:
@@ -526,17 +551,24 @@ def read_mlmcdm(raw: Path | None = None, years: Sequence[int] = MLMCDM_YEARS) ->
         values = {sc: to_numeric(table[sc], path) for sc in _SC}
         for sc in _SC:
             if sc not in mapping and values[sc].notna().any():
-                first = int(values[sc].first_valid_index()) + 2
+                first = values[sc].first_valid_index()
                 raise SourceFormatError(
                     path, f"column {sc} holds values but PAPI {year} has no such part", row=first
                 )
+        for sc, component in mapping.items():
+            # check the cells here: the dimensions and totals derived from them would hide the cell
+            low, high = UNITS[unit(component, year)]
+            bad = values[sc][values[sc].notna() & (values[sc] != 0) & ~values[sc].between(low, high)]
+            if len(bad):
+                message = f"column {sc} ({component}): {bad.iloc[0]} is outside {unit(component, year)!r}"
+                raise SourceFormatError(path, message, row=bad.index[0])
         records = []
-        for idx, code in table["Province"].items():
+        for line, code in table["Province"].items():
             code = code.strip()
             if code not in provinces:
-                raise UnknownProvinceError(f"{path}, row {int(idx) + 2}: unknown province code {code!r}")
+                raise UnknownProvinceError(f"{path}, row {line}: unknown province code {code!r}")
             for sc, component in mapping.items():
-                records.append(_record(component, provinces[code], year, values[sc][idx], name))
+                records.append(_record(component, provinces[code], year, values[sc][line], name, line))
         frames.append(_frame(records))
     subdims = pd.concat(frames, ignore_index=True)
     return pd.concat([subdims, _derive(subdims)], ignore_index=True)
@@ -606,7 +638,8 @@ def _undp_sheet(ws: openpyxl.worksheet.worksheet.Worksheet, path: Path) -> pd.Da
     2019+ sheets start with a 'Mã tỉnh' row of GSO codes and a row of names; 2018 has names
     only. The Vietnamese label is the column just left of the scale column.
     """
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    with reading(path):
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
     where = f"{path} [sheet {ws.title}]"
     if not rows:
         raise SourceFormatError(where, "empty sheet")
@@ -674,7 +707,8 @@ def copied_sheets(path: Path) -> dict[str, str]:
 
     For UNDP_FILE this is {'2020': '2019', '2021': '2019'}.
     """
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    with reading(path):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = {
             ws.title: _undp_sheet(ws, path)
@@ -718,7 +752,8 @@ def read_undp_2018_2023(
     Ninh) and blanks (2023 Quảng Ninh, Bình Dương) are not scored: no row.
     """
     path = config.raw_path(file, raw)
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    with reading(path):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         titles = [ws.title for ws in wb.worksheets]
         for year in years:
@@ -755,7 +790,7 @@ def read_undp_2018_2023(
                 where, f"score rows do not match PAPI {year}: missing {missing}, unexpected {extra}"
             )
         for row in sheet.itertuples(index=False):
-            records.append(_record(row.component, row.province_id, year, row.value, file))
+            records.append(_record(row.component, row.province_id, year, row.value, file, row.row, str(year)))
     return _frame(records)
 
 
@@ -778,7 +813,9 @@ def read(raw: Path | None = None) -> pd.DataFrame:
     The UNDP sheets 2020 and 2021 (copies of 2019) are detected and skipped on every call;
     a copy other than KNOWN_COPIES raises a CopiedSheetWarning.
     Each row's ``source`` names the file its value was read from (derived values name the
-    ml-mcdm file of their year).
+    ml-mcdm file of their year), ``source_row`` its row there (the line of the CSV, header = 1;
+    the Excel row of the sheet ``source_sheet``: in mdtrinh's sheets a province's row, in the
+    transposed UNDP sheets the row of the component, whose province is a column).
     """
     preferred = pd.concat(
         [read_undp_2011_2016(raw), read_undp_2018_2023(raw, expected_copies=KNOWN_COPIES)], ignore_index=True
@@ -794,4 +831,4 @@ def read(raw: Path | None = None) -> pd.DataFrame:
         key=lambda s: s.map(order) if s.name == "component" else s,
         ignore_index=True,
     )
-    return out[OBS_COLUMNS]
+    return with_provenance(out)

@@ -54,7 +54,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize, strip_diacritics
-from parlib.sources import finish
+from parlib.sources import finish, reading
 
 INDEX = "PCI"
 GEO = "63"
@@ -176,13 +176,17 @@ def _int(value: str, what: str, line: int, minimum: int) -> int:
 def layouts(raw: Path | None = None) -> list[Layout]:
     """Parse PCI_Import.csv into one Layout per year (no sheet is opened here)."""
     path = raw_path(IMPORT_FILE, raw)
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    guide = pd.DataFrame(list(reader), columns=reader.fieldnames or [], dtype=str)
+    with reading(path):
+        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        records, lines = [], []
+        for record in reader:
+            records.append(record)
+            lines.append(reader.line_num)  # the line the record ends on (header = line 1)
+    guide = pd.DataFrame(records, columns=reader.fieldnames or [], dtype=str)
     require_columns(guide, _LAYOUT_COLUMNS + list(_IMPORT_COLUMNS), IMPORT_FILE)
     out: list[Layout] = []
     for i, row in guide.fillna("").iterrows():
-        line = int(i) + 2
+        line = lines[int(i)]
         year = _int(row["Year"], "Year", line, 1990)
         kind = row["Type"].strip()
         file = f"{_DIR}/PCI_{year}.{kind}"
@@ -243,7 +247,9 @@ def _read_sheet(path: Path, layout: Layout) -> tuple[str, pd.DataFrame]:
         # pandas 3 flags xlrd as deprecated; openpyxl notes extensions it ignores. Neither matters here.
         warnings.filterwarnings("ignore", message=".*xlrd.*")
         warnings.filterwarnings("ignore", message=".*extension is not supported.*")
-        with pd.ExcelFile(path) as book:
+        # xlrd reports a damaged .xls on stdout unless given a log file
+        engine_kwargs = {"logfile": io.StringIO()} if path.suffix.lower() == ".xls" else None
+        with reading(path), pd.ExcelFile(path, engine_kwargs=engine_kwargs) as book:
             names = book.sheet_names
             if layout.sheet >= len(names):
                 message = f"PCI_Import.csv asks for sheet {layout.sheet + 1}; the file has {len(names)}"
@@ -320,7 +326,15 @@ def _read_year(layout: Layout, raw: Path | None) -> pd.DataFrame:
                 raise SourceFormatError(
                     file, f"{where}: {value} is outside {unit_of(component)}", row=excel_row
                 )
-            rows.append({"component": component, "province_id": pid, "value": value})
+            rows.append(
+                {
+                    "component": component,
+                    "province_id": pid,
+                    "value": value,
+                    "source_row": excel_row,
+                    "source_sheet": sheet,
+                }
+            )
         coverage[component] = seen
     if layout.province_col is not None:
         header = " ".join(_fold(frame.iat[r, layout.province_col]) for r in range(layout.first))
@@ -335,14 +349,18 @@ def _read_year(layout: Layout, raw: Path | None) -> pd.DataFrame:
             raise SourceFormatError(
                 file, f"sheet {sheet!r}: {component} and total cover different provinces: {diff}"
             )
-    out = pd.DataFrame(rows, columns=["component", "province_id", "value"])
+    out = pd.DataFrame(rows, columns=["component", "province_id", "value", "source_row", "source_sheet"])
     out["year"] = layout.year
     out["source"] = file
     return out
 
 
 def read(raw: Path | None = None) -> pd.DataFrame:
-    """All PCI observations 2005-2016 (long, ``OBS_COLUMNS``), driven by PCI_Import.csv."""
+    """All PCI observations 2005-2016 (long, ``OBS_COLUMNS``), driven by PCI_Import.csv.
+
+    ``source_row`` is the Excel row (1-based) of the value in sheet ``source_sheet``: in the
+    paired layout, the row of the (province, score) pair of that sub-index.
+    """
     parts = [_read_year(layout, raw) for layout in layouts(raw)]
     obs = pd.concat(parts, ignore_index=True)
     return finish(

@@ -20,7 +20,7 @@ code (else ``SourceFormatError`` naming file and row; an unknown name raises
 ``UnknownProvinceError`` quoting file, row and name). ``province = NATIONAL`` rows carry the
 published provincial average (``province_id`` None, ``is_national`` True). Files whose name
 contains ``post_merger`` (or that have a ``geo`` column) are resolved in the 34-unit geography.
-Rows are numbered as in a spreadsheet: the header is row 1.
+Rows are the lines of the file (the header is line 1, blank lines count), as ``source_row`` says.
 
 ``read()`` turns the record into observations (``parlib.sources`` contract) for the indices that no
 upstream file provides: SIPAS, PAR_INDEX, DTI, EGOV_IT_APPLICATION_MIC, ICT_INDEX and the driver
@@ -59,7 +59,7 @@ from parlib.clean import is_missing, parse_number, parse_rank, require_columns
 from parlib.config import raw_dir
 from parlib.errors import MissingRawFileError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.provinces import normalize
-from parlib.sources import OBS_COLUMNS
+from parlib.sources import number_rows, reading, with_provenance
 
 PUBLISHED_DIR = "published"
 POINT_FIGURES = "published/point_figures.csv"
@@ -395,13 +395,11 @@ def _pci_layout(frame: pd.DataFrame, name: str, resolve: _Resolver) -> list[dict
 
 def _read_file(path: Path, name: str, resolve: _Resolver) -> list[dict[str, object]]:
     """One published CSV as record rows (cells stripped; a missing code such as '-' becomes '')."""
-    try:
+    with reading(path, committed=True):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(name, f"cannot parse as CSV: {exc}") from None
+        frame.index = pd.Index(number_rows(frame, path), name="line")  # the header is line 1
     frame.columns = [str(c).replace("\ufeff", "").strip().lower() for c in frame.columns]
     frame = frame.apply(lambda col: col.map(_text))
-    frame.index = frame.index + 2  # spreadsheet row numbers: the header is row 1
     columns = set(frame.columns)
     if "index" in columns:
         return _point_layout(frame, name, resolve)
@@ -543,7 +541,7 @@ def read(raw: Path | None = None) -> pd.DataFrame:
     obs = kept.assign(
         method_era=[method_era(i, int(y)) for i, y in zip(kept["index"], kept["year"], strict=True)]
     )
-    obs = obs[OBS_COLUMNS].astype({"year": "int64", "value": "float64", "province_id": "str"})
+    obs = with_provenance(obs).astype({"year": "int64", "value": "float64", "province_id": "str"})
     obs["method_era"] = obs["method_era"].astype(object).where(obs["method_era"].notna(), None)
     return obs.sort_values(_OBS_KEYS, ignore_index=True)
 
