@@ -9,6 +9,8 @@ goes through here:
   alone makes 0600 files) and renames it onto ``target``. On any error, Ctrl-C included, the
   temporary file is removed and ``target`` is left as it was.
 - ``make_dir`` / ``temp_dir`` do the same for folders (``mkdtemp`` makes 0700 folders).
+- ``lock(path)`` serialises writers of one folder across processes (two builds at once: the
+  second waits for the first, then finds its result fresh).
 - ``sweep(folder)`` removes temporary files left by a process killed with SIGKILL, which no
   ``finally`` can clean up. Call it only while holding the lock that owns the folder, so a
   temporary file of a running writer is never taken.
@@ -24,8 +26,11 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from parlib.errors import ParlibError
 
 TMP_MARK = ".parlib-tmp"
 """Part of every temporary file and folder name made here."""
@@ -59,13 +64,28 @@ def tmp_name(target: Path, tag: str = "") -> Path:
     return target.with_name(f".{target.name}{tag}.{secrets.token_hex(4)}{TMP_MARK}")
 
 
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Give an OSError raised inside the block ``path`` as its file name when it has none.
+
+    A failed ``write()`` (full disk, file too large) names no file; the one-line error must.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
+        raise
+
+
 def write(target: Path, writer: Callable[[Path], None], *, fsync: bool = True) -> Path:
     """Write ``target`` atomically through ``writer(tmp_path)``; return ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = tmp_name(target)
     try:
-        writer(tmp)
+        with naming(target):
+            writer(tmp)
         if fsync:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -152,3 +172,48 @@ def sweep(folder: Path, recursive: bool = False) -> list[Path]:
 def is_disk_full(exc: BaseException) -> bool:
     """True for 'no space left' and 'file too large' (a quota or RLIMIT_FSIZE)."""
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+class LockTimeout(ParlibError):
+    """Another process held a lock for longer than we were prepared to wait."""
+
+
+@contextlib.contextmanager
+def lock(path: Path, what: str, timeout: float = 1800.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed) while the block runs.
+
+    Waits for another holder (polling, so Ctrl-C works) up to ``timeout`` seconds, then raises
+    LockTimeout naming the lock file and the holder's pid. The lock goes with the process: a
+    holder killed with SIGKILL frees it at once (``flock``).
+    """
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with naming(path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, file_mode())
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    raise LockTimeout(
+                        f"{path}: another parlib process (pid {holder}) has been {what} for over "
+                        f"{timeout:.0f} s; wait for it or stop it"
+                    ) from None
+                time.sleep(0.1)
+        with naming(path):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

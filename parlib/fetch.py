@@ -14,10 +14,8 @@ refused (raw data is immutable: delete it by hand if you mean to replace it).
 
 from __future__ import annotations
 
-import hashlib
-import os
+import contextlib
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,19 +23,15 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from parlib import config
-from parlib.errors import HashMismatchError, MissingRawFileError, SourceFormatError
+from parlib import atomic, config
+from parlib.errors import HashMismatchError, MissingRawFileError, ParlibError, SourceFormatError
+from parlib.freshness import sha256_file as sha256
 
 REGISTRY_COLUMNS = ["name", "url", "sha256", "source", "licence", "description"]
 
 
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+class UnregisteredFileError(ParlibError):
+    """A file a reader would read that data/raw/registry.csv does not list."""
 
 
 def load_registry(path: Path | None = None) -> pd.DataFrame:
@@ -77,22 +71,18 @@ class PullReport:
 
 
 def _copy_verified(name: str, expected: str, target: Path, write: callable) -> None:
-    """Write via ``write(tmp_path)`` to a temp file beside target, verify, then rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        actual = sha256(tmp_path)
+    """Write via ``write(tmp_path)`` to a temp file beside target, verify, then rename (parlib.atomic)."""
+
+    def verified(tmp: Path) -> None:
+        write(tmp)
+        actual = sha256(tmp)
         if actual != expected:
             raise HashMismatchError(
                 f"{name}: sha256 {actual[:12]}... does not match the registry ({expected[:12]}...); "
                 "not written"
             )
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+
+    atomic.write(target, verified)
 
 
 def pull(
@@ -110,6 +100,11 @@ def pull(
     """
     raw = raw or config.raw_dir()
     mirror = mirror if mirror is not None else config.data_mirror()
+    if mirror is not None and not mirror.is_dir():
+        raise MissingRawFileError(
+            f"{mirror}: the data mirror (PARLIB_DATA_MIRROR or --mirror) is not a folder; give a "
+            "mirror laid out as <owner>/<repo>/<commit>/<path>, or unset it to download"
+        )
     table = load_registry(registry)
     if names is not None:
         wanted = set(names)
@@ -166,9 +161,58 @@ def _fetch_one(row: object, target: Path, mirror: Path | None) -> None:
         try:
             pooch.retrieve(row.url, known_hash=None, fname=tmp.name, path=tmp.parent, progressbar=False)
         except Exception as exc:  # network errors come in many types
-            raise MissingRawFileError(f"{row.name}: download from {row.url} failed: {exc}") from None
+            reason = " ".join(str(exc).split())[:300]
+            raise MissingRawFileError(
+                f"{row.name}: download from {row.url} failed ({reason}); without network access, set "
+                "PARLIB_DATA_MIRROR to the absolute path of a local mirror laid out as "
+                "<owner>/<repo>/<commit>/<path> (such as ../shared/data/mirror)"
+            ) from None
 
     _copy_verified(row.name, row.sha256, target, download)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user knows it: relative to the project root when inside it."""
+    path = Path(path).absolute()
+    with contextlib.suppress(ValueError):
+        return path.relative_to(config.project_root().absolute()).as_posix()
+    return str(path)
+
+
+def verify(names: Iterable[str], raw: Path | None = None, registry: Path | None = None) -> dict[str, str]:
+    """Check every named raw file against the registry before anything reads it; return name -> sha256.
+
+    One-line errors naming the file: MissingRawFileError (not pulled), UnregisteredFileError
+    (not in the registry), HashMismatchError (changed or truncated since it was registered).
+    """
+    raw = raw or config.raw_dir()
+    registry_path = registry or raw / "registry.csv"
+    table = load_registry(registry_path).set_index("name")
+    out: dict[str, str] = {}
+    for name in sorted(set(names)):
+        path = raw / name
+        if name not in table.index:
+            raise UnregisteredFileError(
+                f"{_shown(path)}: not in {_shown(registry_path)}; register it "
+                "(README: How to add a data source) or move it out of data/raw"
+            )
+        if not path.is_file():
+            raise MissingRawFileError(f"{_shown(path)}: raw file not found; run `parlib data pull`")
+        expected, url = table.at[name, "sha256"], table.at[name, "url"]
+        actual = sha256(path)
+        if actual != expected:
+            fix = (
+                "delete it and run `parlib data pull` to restore it"
+                if url
+                else f"restore it with `git checkout -- {_shown(path)}` (or, if you changed it on purpose, "
+                f"record its new sha256 in {_shown(registry_path)})"
+            )
+            raise HashMismatchError(
+                f"{_shown(path)}: sha256 {actual[:12]}... does not match {_shown(registry_path)} "
+                f"({expected[:12]}...): the file was changed or truncated; {fix}"
+            )
+        out[name] = actual
+    return out
 
 
 def status(raw: Path | None = None, registry: Path | None = None) -> pd.DataFrame:
@@ -196,7 +240,5 @@ def add(
         name=name, url=url, sha256=sha256(Path(path)), source=source, licence=licence, description=description
     )
     table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
-    tmp = registry.with_suffix(".csv.part")
-    table.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, registry)
+    atomic.write_text(registry, table.to_csv(index=False, lineterminator="\n"))
     return name

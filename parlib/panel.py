@@ -1,9 +1,12 @@
 """Build and load the validated observations (long) and the province-year panel (wide).
 
-``build()`` calls every source reader, validates the union, and writes
-data/processed/observations.parquet and data/processed/panel.parquet. Both are written to
-temporary files and renamed only after both are complete and valid, so a failed or
-interrupted build leaves data/processed exactly as it was.
+``build()`` verifies every raw file against data/raw/registry.csv (sha256), calls every source
+reader, validates the union, and publishes data/processed/observations.parquet and
+data/processed/panel.parquet as ONE generation (parlib.store): both files and their manifest
+appear together with one atomic switch, so a failed or interrupted build leaves data/processed
+exactly as it was. Freshness is decided by content (parlib.freshness): the processed data is
+stale when a raw file, the registry or parlib's reading code has other bytes than the build
+recorded, never by file times.
 
 Panel layout: one row per geo-63 province and year, 2005-2024, for every province in force
 that year (Hà Tây up to 2008). Columns: ``province_id``, ``year``, ``name_vi``, ``region``,
@@ -16,16 +19,13 @@ Observations on the 34-unit geography (geo "34") stay in the observations table 
 from __future__ import annotations
 
 import importlib
-import json
-import os
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 
 from parlib import config, provinces
-from parlib.errors import ValidationError
+from parlib.errors import MissingRawFileError, ValidationError
 from parlib.sources import OBS_COLUMNS, SOURCE_MODULES
 
 OBSERVATIONS_FILE = "observations.parquet"
@@ -55,9 +55,11 @@ def units(modules: list[ModuleType] | None = None) -> dict[str, tuple[float, flo
 
 def read_observations(raw: Path | None = None) -> pd.DataFrame:
     """Read every source and return the validated long table (nothing is written)."""
+    from parlib.sources import with_provenance  # keeps source_row / source_sheet for the messages
+
     modules = source_modules()
     frames = [m.read(raw) for m in modules]
-    obs = pd.concat([f[OBS_COLUMNS] for f in frames if len(f)], ignore_index=True)
+    obs = pd.concat([with_provenance(f) for f in frames if len(f)], ignore_index=True)
     obs = obs.astype(
         {"index": str, "component": str, "province_id": str, "geo": str, "unit": str, "source": str}
     )
@@ -66,8 +68,8 @@ def read_observations(raw: Path | None = None) -> pd.DataFrame:
     obs["method_era"] = obs["method_era"].astype("object").where(obs["method_era"].notna(), None)
     from parlib import schema  # pandera is only needed to build, not to load
 
-    schema.validate_observations(obs, units(modules))
-    return obs.sort_values(schema.KEY, ignore_index=True)
+    schema.validate_observations(obs, units(modules), raw=raw or config.raw_dir())
+    return obs[OBS_COLUMNS].sort_values(schema.KEY, ignore_index=True)
 
 
 def to_panel(obs: pd.DataFrame) -> pd.DataFrame:
@@ -107,88 +109,141 @@ def value_columns(panel: pd.DataFrame) -> list[str]:
     return [c for c in panel.columns if c not in ID_COLUMNS and not c.endswith("_method_era")]
 
 
-def _write_parquet_atomic(frames: dict[Path, pd.DataFrame]) -> None:
-    """Write every frame to a temp file first; rename them into place only when all are written."""
-    temps: dict[Path, Path] = {}
-    try:
-        for target, frame in frames.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            os.close(fd)
-            temps[target] = Path(tmp)
-            frame.to_parquet(temps[target], index=False)
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+CODE = ["sources/*.py", "panel.py", "schema.py", "provinces.py", "clean.py", "fetch.py", "data/*.csv"]
+"""parlib's files (relative to the package) whose change makes the processed data stale."""
+
+DISCOVERED = ["published/**/*.csv"]
+"""Globs under data/raw whose matches a reader reads besides the modules' FILES (a new file is an input)."""
 
 
-def build(raw: Path | None = None, out: Path | None = None) -> pd.DataFrame:
-    """Read, validate and write observations.parquet and panel.parquet; return the panel."""
-    out = out or config.processed_dir()
-    obs = read_observations(raw)
-    panel = to_panel(obs)
-    from parlib import schema
+def raw_inputs(raw: Path | None = None) -> list[str]:
+    """Registry names of every raw file the build reads: each module's FILES and DISCOVERED matches."""
+    raw = raw or config.raw_dir()
+    names = {name for module in source_modules() for name in getattr(module, "FILES", [])}
+    names.update(_discovered(raw))
+    return sorted(names)
 
-    schema.validate_panel(panel, value_columns(panel), file=out / PANEL_FILE)
-    _write_parquet_atomic({out / OBSERVATIONS_FILE: obs, out / PANEL_FILE: panel})
-    _write_stamp(out, raw or config.raw_dir())
+
+def _discovered(raw: Path, patterns: list[str] = DISCOVERED) -> list[str]:
+    return sorted({p.relative_to(raw).as_posix() for pattern in patterns for p in raw.glob(pattern)})
+
+
+def _state(raw: Path, names: list[str]) -> dict[str, object]:
+    """What a build is made from, by content: the registry, each raw file, parlib's code."""
+    from parlib.freshness import code_hashes, sha256_file
+
+    registry = raw / "registry.csv"
+    return {
+        "registry": sha256_file(registry) if registry.is_file() else None,
+        "raw": {name: (sha256_file(raw / name) if (raw / name).is_file() else None) for name in names},
+        "code": code_hashes(CODE),
+    }
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as parquet bytes (deterministic: the same frame gives the same bytes)."""
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def build(raw: Path | None = None, out: Path | None = None, force: bool = False) -> pd.DataFrame:
+    """Verify, read, validate and publish observations.parquet and panel.parquet; return the panel.
+
+    Every raw file is checked against data/raw/registry.csv (sha256) before any is read; a
+    mismatch stops the build with one line naming the file. Both files and their manifest become
+    visible together as one generation (parlib.store). When the current generation was made
+    from exactly these inputs (content hashes), nothing is rebuilt unless ``force``. Concurrent
+    builds of one folder take turns (the second then finds the first's result fresh).
+    """
+    from parlib import fetch, store
+    from parlib.freshness import sha256_json
+
+    raw = raw or config.raw_dir()
+    out = store.folder(out)
+    with store.build_lock(out):
+        names = raw_inputs(raw)
+        if not force and stale_reason(raw, out) is None:
+            return pd.read_parquet(store.current(out).file(PANEL_FILE))
+        fetch.verify(names, raw)  # before any reader opens a file
+        state = _state(raw, names)
+        obs = read_observations(raw)
+        panel = to_panel(obs)
+        from parlib import schema
+
+        schema.validate_panel(panel, value_columns(panel), file=out / PANEL_FILE)
+        manifest = {
+            "key": sha256_json(state),
+            "inputs": state,
+            "discovered": {pattern: _discovered(raw, [pattern]) for pattern in DISCOVERED},
+            "rows": {OBSERVATIONS_FILE: len(obs), PANEL_FILE: len(panel)},
+        }
+        files = {OBSERVATIONS_FILE: _parquet_bytes(obs), PANEL_FILE: _parquet_bytes(panel)}
+        store.publish(out, files, manifest)
     return panel
 
 
-def _inputs(raw: Path) -> list[Path]:
-    """Files whose change makes the processed data stale: raw inputs and the code that reads them."""
-    paths = [raw / "registry.csv"]
-    for module in source_modules():
-        paths += [raw / name for name in getattr(module, "FILES", [])]
-        paths.append(Path(module.__file__))
-    pkg = config.PACKAGE_DIR
-    paths += [pkg / name for name in ("panel.py", "schema.py", "provinces.py", "clean.py")]
-    paths += [pkg / "sources" / "__init__.py", *sorted((pkg / "data").glob("*.csv"))]
-    return [p for p in paths if p.exists()]
+def stale_reason(raw: Path | None = None, out: Path | None = None) -> str | None:
+    """Why the processed data must be rebuilt, in words; None when it is up to date.
 
+    Up to date means: a current generation whose files match their manifest, made from raw files,
+    a registry and code with the sha256 they have now (no new file under DISCOVERED either).
+    """
+    from parlib import store
 
-def _write_stamp(out: Path, raw: Path) -> None:
-    """Record what a build read, so that loading can check staleness without importing the readers."""
-    stamp = {"raw": str(raw.resolve()), "inputs": [str(p) for p in _inputs(raw)]}
-    tmp = out / f".{STAMP_FILE}.part"
-    tmp.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
-    os.replace(tmp, out / STAMP_FILE)
+    raw = raw or config.raw_dir()
+    try:
+        gen = store.current(out)
+        if gen is None:
+            return "not built yet"
+        gen.verify()
+    except store.DamagedBuildError as exc:
+        return str(exc)
+    recorded = gen.manifest.get("inputs", {})
+    names = sorted(dict(recorded.get("raw", {})))
+    for pattern, matched in dict(gen.manifest.get("discovered", {})).items():
+        now = _discovered(raw, [pattern])
+        if now != matched:
+            new = sorted(set(now) ^ set(matched))
+            return f"{raw / new[0]} is {'new' if new[0] in now else 'gone'}"
+    from parlib.freshness import changed
+
+    return changed(recorded, _state(raw, names))
 
 
 def is_stale(raw: Path | None = None, out: Path | None = None) -> bool:
-    """True when a processed file is missing or older than a raw input or the code that built it.
+    """True when the processed data must be rebuilt (``stale_reason`` says why)."""
+    return stale_reason(raw, out) is not None
 
-    The inputs are those recorded by the last build (data/processed/build.json).
-    """
-    raw = raw or config.raw_dir()
-    out = out or config.processed_dir()
-    targets = [out / OBSERVATIONS_FILE, out / PANEL_FILE, out / STAMP_FILE]
-    if not all(t.is_file() for t in targets):
-        return True
-    stamp = json.loads((out / STAMP_FILE).read_text(encoding="utf-8"))
-    if stamp.get("raw") != str(raw.resolve()):
-        return True
-    built = min(t.stat().st_mtime for t in targets[:2])
-    for name in stamp.get("inputs", []):
-        path = Path(name)
-        if not path.exists() or path.stat().st_mtime > built:
-            return True
-    return False
+
+def current_file(name: str, rebuild: bool | None = None) -> Path:
+    """Path of ``name`` in the current generation, rebuilt first when stale (see ``load_panel``)."""
+    from parlib import store
+
+    if rebuild is True:
+        build(force=True)
+    elif rebuild is None and is_stale():
+        build()
+    gen = store.current()
+    if gen is None:
+        raise MissingRawFileError(f"{config.processed_dir()}: no panel built yet; run `parlib data build`")
+    if rebuild is False:
+        gen.verify()
+    return gen.file(name)
 
 
 def _load(name: str, rebuild: bool | None) -> pd.DataFrame:
-    if rebuild or (rebuild is None and is_stale()):
-        build()
-    return pd.read_parquet(config.processed_dir() / name)
+    return pd.read_parquet(current_file(name, rebuild))
 
 
 def load_panel(rebuild: bool | None = None) -> pd.DataFrame:
     """The province-year panel (see the module docstring for its columns).
 
-    Builds first when the parquet is missing or stale; ``rebuild=True`` forces a build,
-    ``rebuild=False`` never builds.
+    Builds first when it is missing or stale by content (a raw file, the registry or parlib's
+    code changed, or a processed file no longer matches its manifest); ``rebuild=True`` forces
+    a build, ``rebuild=False`` never builds (and raises if the processed files are damaged).
     """
     return _load(PANEL_FILE, rebuild)
 

@@ -74,11 +74,26 @@ def jsonable(value: Any) -> Any:
     )
 
 
+SIGNIFICANT = 12
+"""Significant digits a recorded float keeps: the last bits of a float differ between machines
+(BLAS builds, summation order), and a golden copy compared by nbval must not see that."""
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT}g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def payload(name: str, value: Any) -> dict[str, Any]:
-    """The record's JSON body: ``{"name": name, "value": jsonable(value)}`` (validated)."""
+    """The record's JSON body: ``{"name": name, "value": jsonable(value)}``, floats to 12 digits."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"record: the name must be a non-empty string (got {name!r})")
-    body = {"name": name, "value": jsonable(value)}
+    body = {"name": name, "value": _rounded(jsonable(value))}
     json.dumps(body, allow_nan=False)  # fail here rather than in the notebook writer
     return body
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from faults.fault_helpers import copy_raw, reregister, snapshot
 
 from parlib import panel as panel_mod
 from parlib.cli import main
 from parlib.sources import published
 
 PAPI_DIMENSIONS = [
-    "participation", "transparency", "vertical_accountability", "control_of_corruption",
-    "admin_procedures", "public_services", "environmental_governance", "e_governance",
+    "participation",
+    "transparency",
+    "vertical_accountability",
+    "control_of_corruption",
+    "admin_procedures",
+    "public_services",
+    "environmental_governance",
+    "e_governance",
 ]
 
 
@@ -122,25 +128,17 @@ def test_load_builds_when_missing_or_stale(tmp_path, monkeypatch, built):
     out, _, _ = built
     processed = tmp_path / "processed"
     monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(processed))
-    assert panel_mod.is_stale()  # nothing built there yet
-    shutil.copytree(out, processed)
-    for path in processed.iterdir():
-        os.utime(path, None)
-    assert not panel_mod.is_stale()
+    assert panel_mod.stale_reason() == "not built yet"
+    shutil.copytree(out, processed, symlinks=True)
+    for path in processed.rglob("*"):  # file times decide nothing
+        os.utime(path, (0, 0), follow_symlinks=False)
+    assert panel_mod.stale_reason() is None
     assert len(panel_mod.load_panel(rebuild=False)) == 1264
-    # an input recorded by the build that changes afterwards makes it stale (here: a stand-in file)
-    stand_in = tmp_path / "input.csv"
-    stand_in.write_text("x\n")
-    stamp = json.loads((processed / panel_mod.STAMP_FILE).read_text())
-    stamp["inputs"].append(str(stand_in))
-    (processed / panel_mod.STAMP_FILE).write_text(json.dumps(stamp))
-    past = time.time() - 3600
-    for name in (panel_mod.PANEL_FILE, panel_mod.OBSERVATIONS_FILE):
-        os.utime(processed / name, (past, past))
-    assert panel_mod.is_stale()
-    stamp["raw"] = "/elsewhere"
-    (processed / panel_mod.STAMP_FILE).write_text(json.dumps(stamp))
-    assert panel_mod.is_stale()
+    # a code file recorded by the build with other bytes now makes it stale, whatever its time
+    manifest = json.loads((processed / "build.json").read_text())
+    manifest["inputs"]["code"]["panel.py"] = "0" * 64
+    (processed / "build.json").write_text(json.dumps(manifest))  # through the link, into the generation
+    assert panel_mod.stale_reason() == "code/panel.py changed"
 
 
 # --- bad input: one line naming file and row, non-zero exit, data/processed untouched ------------------
@@ -149,28 +147,30 @@ def test_load_builds_when_missing_or_stale(tmp_path, monkeypatch, built):
 @pytest.fixture
 def sandbox(tmp_path, raw, built, monkeypatch):
     """A copy of data/raw to damage, and a processed dir holding a previous build."""
-    copy = tmp_path / "raw"
-    shutil.copytree(raw, copy, ignore=shutil.ignore_patterns(".*"))
+    copy = copy_raw(raw, tmp_path / "raw")
     processed = tmp_path / "processed"
-    shutil.copytree(built[0], processed)
+    shutil.copytree(built[0], processed, symlinks=True)
     monkeypatch.setenv("PARLIB_RAW_DIR", str(copy))
     monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(processed))
     return copy, processed
 
 
 def _digest(folder) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return snapshot(folder)
 
 
 def _edit_csv(path, edit) -> None:
+    """Edit a raw CSV on purpose: the registry records its new sha256, so the reader sees it."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     edit(frame).to_csv(path, index=False)
+    raw = Path(os.environ["PARLIB_RAW_DIR"])
+    reregister(raw, Path(path).relative_to(raw).as_posix())
 
 
 def _build_fails(sandbox, capsys, *expected: str) -> str:
     _, processed = sandbox
     before = _digest(processed)
-    assert main(["data", "build"]) == 1
+    assert main(["data", "build", "--force"]) == 1
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("parlib: error:")]
     assert len(err) == 1, err
     for text in expected:
@@ -238,5 +238,5 @@ def test_interrupted_build_leaves_processed_as_it_was(sandbox, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
     with pytest.raises(KeyboardInterrupt):
-        panel_mod.build()
-    assert _digest(processed) == before  # no .part files left, nothing replaced
+        panel_mod.build(force=True)
+    assert _digest(processed) == before  # no temporary files left, nothing replaced

@@ -74,3 +74,52 @@ def snapshot(*folders: Path) -> dict[str, str]:
             else:
                 out[key] = "<dir>"
     return out
+
+
+def copy_raw(source: Path, dest: Path) -> Path:
+    """A private copy of data/raw (15 MB) to damage; hidden files left out."""
+    import shutil
+
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".*"))
+    return dest
+
+
+def reregister(raw: Path, name: str) -> str:
+    """Record the current sha256 of ``raw/name`` in ``raw/registry.csv`` (a deliberate edit)."""
+    import pandas as pd
+
+    from parlib.freshness import sha256_file
+
+    registry = raw / "registry.csv"
+    table = pd.read_csv(registry, dtype=str, keep_default_na=False)
+    assert name in set(table["name"]), name
+    sha = sha256_file(raw / name)
+    table.loc[table["name"] == name, "sha256"] = sha
+    table.to_csv(registry, index=False, lineterminator="\n")
+    return sha
+
+
+def namespaces() -> bool:
+    """True when ``unshare -Urm`` can mount a tmpfs here (real read-only and full-disk tests)."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-Urm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /tmp && echo ok"],
+        capture_output=True,
+        text=True,
+    )
+    return probe.stdout.strip() == "ok"
+
+
+def in_namespace(script: str, environ: Mapping[str, str] | None = None, timeout: float = 600):
+    """Run a shell ``script`` in a private user and mount namespace (mounts vanish with it)."""
+    return subprocess.run(
+        ["unshare", "-Urm", "sh", "-ec", script],
+        cwd=ROOT,
+        env=dict(environ) if environ is not None else env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
