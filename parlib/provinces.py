@@ -231,6 +231,21 @@ def provinces(geo: str = "63", year: int | None = None) -> pd.DataFrame:
     return table
 
 
+def check_in_force(province_id: str, year: int, geo: str = "63") -> None:
+    """Refuse a geo-63 province in a year it did not exist (Hà Tây, "28", merged into Hà Nội in 2008).
+
+    A province counts for a year when it existed at any point of it (as in ``provinces``).
+    """
+    if _check_geo(geo) != "63" or province_id in provinces(geo, year).index:
+        return
+    row = PROVINCES_63.loc[province_id]
+    start, end = str(row["valid_from"]), str(row["valid_to"])
+    raise UnknownProvinceError(
+        f"province {row['name_vi']} ({province_id}) did not exist in {year}: it existed from {start} "
+        f"to {end} (years {start[:4]}-{end[:4]})"
+    )
+
+
 @dataclass(frozen=True)
 class Province:
     """One province of one geography."""

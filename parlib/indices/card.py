@@ -5,6 +5,16 @@ when it crosses a method break), the components that rose and fell most, the nat
 average and median, plus the 34-unit province the province belongs to from July 2025.
 Plain data (dataclasses with ``to_dict()``) that notebooks print and tests assert on; the
 sentences are generated from the numbers.
+
+Rank of N: the rank is parlib's competition rank among the provinces its source scored; N is the
+number PAPI ranked where the published record gives it (``parlib.indices.papi``). When PAPI
+ranked more provinces than the source has (PAPI 2024: 63 against ml-mcdm's 61), the card says
+so and names the provinces the source lacks: "rank 29 of 63 (PAPI ranked 63; 2 are missing
+from parlib's source: Vĩnh Phúc, Tiền Giang)"; where the missing provinces could rank above
+the province, its rank among the 63 is a range ("rank 52-54 of 63 ..."). A province the source
+lacks in such a year is not called "not scored". The tier says where it comes from: PAPI's
+published band sizes, PAPI's quartile rule over all provinces, or the rule over the provinces
+in the source when PAPI grouped others as well ("computed over the 61 in parlib's source").
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import pandas as pd
 from parlib import provinces
 from parlib.indices import papi, par_index, pci, sipas
 from parlib.indices.ranking import places_phrase
-from parlib.indices.result import IndexResult, describe_years
+from parlib.indices.result import CoverageError, IndexResult, describe_years
 
 # Partial tables (published top/bottom lists) cover too few provinces for a computed average.
 _COMPLETE_SHARE = 0.9
@@ -65,22 +75,35 @@ class IndexFacts:
     national_median: float = math.nan
     rose: list[Mover] = field(default_factory=list)
     fell: list[Mover] = field(default_factory=list)
+    tier_source: str | None = None
+    published_rank_of: float = math.nan
+    published_rank_min: float = math.nan
+    published_rank_max: float = math.nan
+    missing_from_source: list[str] = field(default_factory=list)
+    rank_text: str = ""
+    tier_text: str = ""
+    published_rank_of_by_year: dict[int, int] = field(default_factory=dict)
 
     def sentence(self) -> str:
-        """'PAPI 2022: 42.44 points, rank 30 of 61 (high-average), up 4 places (+0.28) on 2021; ...'."""
+        """'PAPI 2022: 42.44 points, rank 30 of 61 (high-average tier), up 4 places (+0.28) ...'."""
         if not self.available:
             return f"{self.index} {self.year}: {self.message}"
         text = f"{self.index} {self.year}: {_fmt(self.value)}{_unit_phrase(self.unit)}"
-        if not math.isnan(self.rank):
-            text += f", rank {int(self.rank)} of {int(self.rank_of)}"
-        if self.tier:
-            text += f" ({self.tier} tier)"
+        long = "(" in self.rank_text or "," in self.tier_text
+        if self.rank_text:
+            text += f", {self.rank_text}"
+        if self.tier_text:
+            text += f"; {self.tier_text}" if long else f" ({self.tier_text})"
         if not math.isnan(self.value_change):
-            change = f"{places_phrase(self.rank_change)} ({self.value_change:+.2f})".strip()
+            places = places_phrase(self.rank_change)
+            shifted = self.published_rank_min, self.published_rank_max
+            if places and not all(math.isnan(x) or x == self.rank for x in shifted):
+                places += " in parlib's source"  # its change among PAPI's N is not known exactly
+            change = f"{places} ({self.value_change:+.2f})".strip()
             if self.comparable is False:
                 text += f"; {change} on {self.year - 1}, across a method break: not a trend"
             else:
-                text += f", {change} compared to {self.year - 1}"
+                text += f"{';' if long else ','} {change} compared to {self.year - 1}"
         if self.comparable and self.rose:
             text += f"; the strongest increase was in {self.rose[0].label}"
         if self.comparable and self.fell:
@@ -124,8 +147,65 @@ class ProvinceCard:
         return "\n".join([f"{self.name_vi} ({self.name_en}), {self.year}", *self.lines()])
 
 
+def _float(value: object) -> float:
+    return float(value) if value is not None and pd.notna(value) else math.nan
+
+
 def _fmt(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def rank_text(
+    rank: float,
+    rank_of: float,
+    published_of: float = math.nan,
+    low: float = math.nan,
+    high: float = math.nan,
+    missing: list[str] | None = None,
+) -> str:
+    """'rank 30 of 61'; with a published N above the source's count, that N and what is missing.
+
+    ``published_of``: the number PAPI ranked; ``low``/``high``: the province's rank among them;
+    ``missing``: names of the provinces in force that the source lacks (listed when there are
+    exactly ``published_of - rank_of`` of them).
+    """
+    if math.isnan(rank):
+        return ""
+    if math.isnan(rank_of):
+        return f"rank {int(rank)}"
+    r, n = int(rank), int(rank_of)
+    if math.isnan(published_of) or int(published_of) <= n:
+        return f"rank {r} of {n}"
+    big, k = int(published_of), int(published_of) - n
+    names = missing or []
+    lacks = f"{k} {'is' if k == 1 else 'are'} missing from parlib's source"
+    if len(names) == k:
+        lacks += f": {_names(names)}"
+    elif names:
+        lacks += f" (no score there for {_names(names)})"
+    lo = int(low) if not math.isnan(low) else r
+    hi = int(high) if not math.isnan(high) else r + k
+    if lo == hi:
+        return f"rank {lo} of {big} (PAPI ranked {big}; {lacks})"
+    return f"rank {lo}-{hi} of {big} ({r} of the {n} in parlib's source; PAPI ranked {big}, {lacks})"
+
+
+def tier_text(
+    tier: str | None, source: str | None, rank_of: float, in_force: int, published_of: float, year: int
+) -> str:
+    """'best tier' (published band sizes, or PAPI's rule over every province), else where it comes from."""
+    if not tier:
+        return ""
+    if source == "published" or math.isnan(rank_of) or int(rank_of) >= in_force:
+        return f"{tier} tier"
+    n = int(rank_of)
+    if not math.isnan(published_of) and int(published_of) > n:
+        return f"{tier} tier, computed over the {n} in parlib's source (PAPI grouped {int(published_of)})"
+    return f"{tier} tier, computed over the {n} scored provinces (PAPI's band sizes not recorded for {year})"
 
 
 def _unit_phrase(unit: str) -> str:
@@ -193,22 +273,53 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
             result.index, year, False, f"no data for {year} (covers {describe_years(totals['year'])})"
         )
     row = totals[(totals["year"] == year) & (totals["province_id"] == province_id)]
+    year_rows = totals[(totals["year"] == year) & totals["value"].notna()]
+    published_of = _float(year_rows["published_rank_of"].max()) if "published_rank_of" in totals else math.nan
+    in_force = provinces.provinces("63", year).index
+    missing = sorted(set(in_force) - set(year_rows["province_id"]))
+    short = not math.isnan(published_of) and int(published_of) > len(year_rows)
+    missing_names = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in missing] if short else []
+    by_year = {}
+    if "published_rank_of" in totals:
+        by_year = totals.dropna(subset=["published_rank_of"]).groupby("year")["published_rank_of"].max()
+        by_year = {int(y): int(n) for y, n in by_year.items()}
     if row.empty or pd.isna(row["value"].iloc[0]):
-        return IndexFacts(result.index, year, False, "not scored or not published for this province")
+        message = "not scored or not published for this province"
+        if short and province_id in missing:
+            k = int(published_of) - len(year_rows)
+            message = (
+                f"no score in parlib's source, which has {len(year_rows)} provinces for {year} while PAPI "
+                f"ranked {int(published_of)} (as published)"
+            )
+            if len(missing) == k:
+                message += f"; the {k} missing from the source: {_names(missing_names)}"
+        return IndexFacts(
+            result.index,
+            year,
+            False,
+            message,
+            published_rank_of=published_of,
+            missing_from_source=missing_names,
+            published_rank_of_by_year=by_year,
+        )
     r = row.iloc[0]
     year_values = totals.loc[totals["year"] == year, "value"].dropna()
     average, median = _national(result, year, year_values)
     rose, fell = _movers(table, province_id, year, movers)
     comparable = r.get("comparable")
+    rank, rank_of = _float(r.get("rank")), _float(r.get("rank_of"))
+    low, high = _float(r.get("published_rank_min")), _float(r.get("published_rank_max"))
+    tier = r.get("tier") if isinstance(r.get("tier"), str) else None
+    source = r.get("tier_source") if isinstance(r.get("tier_source"), str) else None
     return IndexFacts(
         index=result.index,
         year=year,
         available=True,
         value=float(r["value"]),
         unit=str(r.get("unit", "")),
-        rank=float(r["rank"]) if pd.notna(r.get("rank")) else math.nan,
-        rank_of=float(r["rank_of"]) if pd.notna(r.get("rank_of")) else math.nan,
-        tier=r.get("tier") if isinstance(r.get("tier"), str) else None,
+        rank=rank,
+        rank_of=rank_of,
+        tier=tier,
         method_era=r.get("method_era") if isinstance(r.get("method_era"), str) else None,
         previous_value=float(r["previous_value"]) if pd.notna(r.get("previous_value")) else math.nan,
         value_change=float(r["value_change"]) if pd.notna(r.get("value_change")) else math.nan,
@@ -218,14 +329,40 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
         national_median=median,
         rose=rose,
         fell=fell,
+        tier_source=source,
+        published_rank_of=published_of,
+        published_rank_min=low,
+        published_rank_max=high,
+        missing_from_source=missing_names,
+        rank_text=rank_text(rank, rank_of, published_of, low, high, missing_names),
+        tier_text=tier_text(tier, source, rank_of, len(in_force), published_of, year),
+        published_rank_of_by_year=by_year,
     )
 
 
+def _check_year(year: object, scored: dict[str, IndexResult]) -> int:
+    """``year`` as an int covered by at least one index (CoverageError naming each index's years)."""
+    whole = isinstance(year, (int, str)) and str(year).strip().lstrip("-").isdigit()
+    if isinstance(year, bool) or not whole:
+        raise CoverageError(f"year must be a whole number, got {year!r}")
+    number = int(year)
+    if not any(number in res.years for res in scored.values()):
+        spans = [f"{name} {describe_years(res.years)}" for name, res in scored.items() if res.years]
+        raise CoverageError(f"no index covers {number}: {'; '.join(spans)}")
+    return number
+
+
 def card(province: object, year: int, observations: pd.DataFrame | None = None) -> ProvinceCard:
-    """The card of ``province`` (any spelling or code) for ``year``: facts for every index."""
+    """The card of ``province`` (any spelling or code) for ``year``: facts for every index.
+
+    Refused (one line): a year no index covers, and a province in a year it did not exist.
+    """
     p = provinces.get(province, "63")
+    scored = results(observations)
+    year = _check_year(year, scored)
+    provinces.check_in_force(p.province_id, year)
     new_id = provinces.to_34(p.province_id)
-    facts = {name: index_facts(res, p.province_id, int(year)) for name, res in results(observations).items()}
+    facts = {name: index_facts(res, p.province_id, year) for name, res in scored.items()}
     return ProvinceCard(
         province_id=p.province_id,
         name_vi=p.name_vi,

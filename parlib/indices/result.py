@@ -42,9 +42,11 @@ class IndexResult:
     """Scores with ranks and changes, as a tidy table plus a summary(), like statsmodels results.
 
     ``table`` columns: index, component, province_id, geo, year, value, method_era, rank,
-    rank_of, [tier], previous_value, value_change, rank_change, comparable, plus any
-    index-specific columns documented by the function that made it. ``notes`` carries
-    caveats (method breaks, partial tables, unconfirmed formulas).
+    rank_of, [tier, tier_source], previous_value, value_change, rank_change, comparable, plus any
+    index-specific columns documented by the function that made it (PAPI: the publisher's N,
+    ``published_rank_of``). ``rank_of`` counts the provinces scored in parlib's source, which
+    can be fewer than the publisher ranked. ``notes`` carries caveats (method breaks, partial
+    tables, unconfirmed formulas).
     """
 
     index: str
