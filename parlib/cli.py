@@ -51,12 +51,19 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from parlib import config, panel
+    from parlib import config, panel, store
 
-    built = panel.build()
     out = config.processed_dir()
+    reason = "forced" if args.force else panel.stale_reason()
+    if reason is None:
+        gen = store.current(out)
+        print(f"parlib data build: up to date ({gen.path.name}; inputs unchanged by sha256) -> {out}")
+        return 0
+    built = panel.build(force=args.force)
+    gen = store.current(out)
     print(
-        f"parlib data build: {len(built)} province-years, {len(panel.value_columns(built))} columns -> {out}"
+        f"parlib data build: {len(built)} province-years, {len(panel.value_columns(built))} columns "
+        f"-> {out} ({gen.path.name}; {reason})"
     )
     return 0
 
@@ -120,12 +127,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise reports.ReportParameterError(f"--jobs must be at least 1, got {args.jobs}")
-    years = reports.parse_years(args.years) if args.years else [reports.latest_year()]
-    template = Path(args.template).resolve() if args.template else None
-    tasks = reports.plan(None if args.all else args.province, years, template)  # validated: no kernel yet
+    # the cheap checks first: no panel is loaded for a bad template, -p or --years
+    template = reports.check_template(args.template) if args.template else None
+    extra = reports.cli_parameters(args.parameters or [])
+    given = reports.parse_years(args.years, "--years") if args.years is not None else None
+    years = given or [reports.latest_year()]
+    who = None if args.all else args.province
+    tasks = reports.plan(who, years, template, parameters=extra)  # validated: no kernel yet
     batch = reports.run(tasks, jobs=args.jobs, force=args.force, progress=not args.no_progress)
     print(f"parlib report: {batch.summary()}")
-    if batch.index is not None:
+    if batch.index is not None and not batch.index_errors:
         print(f"index: {batch.index}")
     return 0 if batch.ok else 1
 
@@ -141,9 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("--mirror", help="local mirror folder (default: $PARLIB_DATA_MIRROR)")
     pull.add_argument("--quiet", action="store_true", help="no progress bar")
     pull.set_defaults(func=_cmd_pull)
-    data_sub.add_parser(
-        "build", help="build data/processed/observations.parquet and panel.parquet"
-    ).set_defaults(func=_cmd_build)
+    bld = data_sub.add_parser(
+        "build",
+        help="verify the raw files (sha256) and build data/processed/observations.parquet and panel.parquet",
+        description="Verify every raw file against data/raw/registry.csv, then build the observations and "
+        "the panel as one generation. Nothing is rebuilt when the raw files, the registry and parlib's code "
+        "are byte-identical to those of the current build (unless --force).",
+    )
+    bld.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    bld.set_defaults(func=_cmd_build)
     data_sub.add_parser("status", help="state of every registered raw file").set_defaults(func=_cmd_status)
 
     pan = sub.add_parser("panel", help="print a summary of the panel (building it if needed)")
@@ -165,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         help="render province reports: executed notebook + HTML per province and year, and an index page",
         description="Render reports/<year>/<slug>.ipynb, .html and .json with papermill, in parallel, "
         "and rewrite reports/index.html. Parameters are checked before any kernel starts; reports "
-        "that are up to date are skipped; the exit status is 1 if any report failed.",
+        "that are up to date are skipped; the exit status is 1 if any report (or the index page) failed.",
     )
     who = rep.add_mutually_exclusive_group(required=True)
     who.add_argument(
@@ -183,6 +200,16 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--force", action="store_true", help="re-render reports that are up to date")
     rep.add_argument(
         "--template", help="papermill template (default: notebooks/templates/province_report.ipynb)"
+    )
+    rep.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        dest="parameters",
+        metavar=("NAME", "VALUE"),
+        help="another template parameter, as papermill's -p (repeatable): True/False/None and numbers "
+        "are converted, a list is a,b; checked before any kernel starts",
     )
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_report)

@@ -7,11 +7,17 @@
 
 Decisions (the issue and DESIGN.md "Reports" are the spec):
 
-- **Validation first.** ``plan()``/``validate()`` refuse an unknown or hostile province, a
-  year outside ``report_years()`` and any parameter the template does not declare
-  (``papermill.inspect_notebook``) before any kernel starts. The notebook receives only the
-  registry's ASCII name (``province="Lang Son"``) and an ``int`` year, and output paths are
-  built only from the registry slug, never from user text.
+- **Validation first.** ``plan()``/``validate()`` refuse, before any kernel starts: a template
+  that is not a Jupyter notebook (a folder, an empty file, not JSON, no cell tagged
+  ``parameters``; its content is never echoed), an unknown or hostile province, a year outside
+  ``report_years()``, a province in a year it did not exist (Hà Tây after July 2008), and any
+  parameter the template does not declare (``papermill.inspect_notebook``). Declared parameters
+  go through ``TEMPLATE_RULES``: one table per template, keyed by parameter name (the drivers
+  template's ``outcome``, ``drivers``, ``years``, ``lag``, ``method``, ``seed`` are checked for
+  range and shape, and the outcome against the drivers); a template not in the table gets the
+  rules of every table by parameter name. The notebook receives only the registry's ASCII name
+  (``province="Lang Son"``) and an ``int`` year, and output paths are built only from the
+  registry slug, never from user text.
 - **Processes, not threads.** Each task runs in a worker of a ``ProcessPoolExecutor``
   (``spawn`` context, default ``os.cpu_count()`` workers) with ``cwd`` fixed at the project
   root, ``request_save_on_cell_execute=False``, ``autosave_cell_every=0``, papermill's
@@ -19,12 +25,21 @@ Decisions (the issue and DESIGN.md "Reports" are the spec):
   (``shutdown_kernel="immediate"``) and one tqdm bar over the batch. Kernels talk over IPC sockets in a
   private temp folder, so parallel kernels never race for TCP ports (papermill #511); a
   kernel that still dies at start-up ("Address already in use") is retried once.
-- **Atomic outputs.** Everything is written to hidden temporary files beside the target
-  and renamed into place at the end (sidecar last, after removing the old one, so a
-  sidecar always describes the .ipynb/.html beside it). Temporary files are removed on
-  failure and on Ctrl-C. A failed render keeps its executed notebook as a log under
-  reports/<year>/failed/<slug>.ipynb (+ .json) and leaves any earlier complete report as
-  it was; a later successful render removes the log.
+- **Workers die with the batch.** A worker exits when its parent does (SIGKILL included): on
+  Linux ``prctl(PR_SET_PDEATHSIG, SIGTERM)``, everywhere a watchdog thread polling
+  ``os.getppid()``. Either way it kills the kernels it started (their process group), removes
+  its temporary folder and exits; the multiprocessing resource tracker then exits too (its
+  pipe closes). The kernels would also go on their own (ipykernel's parent poller, 1 s).
+- **Atomic outputs.** Every file is written with ``parlib.atomic`` (fsync, mode 0666 minus the
+  umask: 0644 by default) into a hidden temporary folder beside the targets
+  (``.<slug>.<batch>.*.parlib-tmp``) and renamed into place at the end (sidecar last, after
+  removing the old one, so a sidecar always describes the .ipynb/.html beside it). The
+  temporary folder goes on failure, Ctrl-C, a full disk and the parent's death. A failed render
+  keeps its executed notebook, if complete, as a log under reports/<year>/failed/<slug>.ipynb
+  (+ .json), each written atomically (complete or absent), and leaves any earlier complete
+  report as it was; a later successful render removes the log. A write that fails (full disk,
+  quota, file size limit) fails that report only, naming the file; an index page that cannot be
+  written is one more line in the summary (the old page stays), and the exit status is 1.
 - **Up to date.** A report is skipped when its .ipynb, .html and .json exist and the
   sidecar was made from the same template sha256, parameters and data stamp (sha256 of
   data/processed/panel.parquet and of the report cache from ``report_data.prepare``),
@@ -39,7 +54,10 @@ Decisions (the issue and DESIGN.md "Reports" are the spec):
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import difflib
+import errno
 import hashlib
 import html
 import json
@@ -57,7 +75,9 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+import warnings
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -66,7 +86,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from parlib import config, provinces
+from parlib import atomic, config, provinces
 from parlib.errors import ParlibError, UnknownProvinceError
 
 GEO = "63"
@@ -77,7 +97,7 @@ SIDECAR_SCHEMA = "parlib.report/1"
 VERSION_PACKAGES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "nbclient", "ipykernel")
 # Kernels started from `make` or pytest inherit MPLBACKEND=Agg, which would drop every figure.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-_TMP_MARK = ".parlib-tmp"
+_TMP_MARK = atomic.TMP_MARK
 _MAX_NAME = 64
 STALE_TMP_S = 24 * 3600
 """Temporary files older than this (from a batch killed with SIGKILL) are removed by the next run."""
@@ -141,16 +161,22 @@ def format_years(years: Iterable[int]) -> str:
     return ", ".join(parts) or "none"
 
 
-def parse_years(text: str) -> list[int]:
-    """'2022' -> [2022]; '2018-2024' -> [2018, ..., 2024]; '2018,2020-2022' -> [2018, 2020, 2021, 2022]."""
+def parse_years(text: str, what: str = "years") -> list[int]:
+    """'2022' -> [2022]; '2018-2024' -> [2018, ..., 2024]; '2018,2020-2022' -> [2018, 2020, 2021, 2022].
+
+    ``what`` names the input in the error (the CLI passes ``--years``); an empty text is refused
+    (it never means "the latest year").
+    """
+    if not str(text).strip():
+        raise ReportParameterError(f"{what} is empty: give YYYY, YYYY-YYYY or a comma list of them")
     years: set[int] = set()
     for part in str(text).replace(" ", "").split(","):
         m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
         if not m:
-            raise ReportParameterError(f"years {text!r}: expected YYYY, YYYY-YYYY or a comma list of them")
+            raise ReportParameterError(f"{what} {text!r}: expected YYYY, YYYY-YYYY or a comma list of them")
         lo, hi = int(m[1]), int(m[2] or m[1])
         if hi < lo:
-            raise ReportParameterError(f"years {text!r}: range {part} runs backwards")
+            raise ReportParameterError(f"{what} {text!r}: range {part} runs backwards")
         years.update(range(lo, hi + 1))
     return sorted(years)
 
@@ -180,6 +206,14 @@ def validate_province(value: object) -> str:
     return provinces.normalize(_check_name_text(value), GEO)
 
 
+def check_in_force(province_id: str, year: int) -> None:
+    """Refuse a province in a year it did not exist (``provinces.check_in_force``), as a parameter error."""
+    try:
+        provinces.check_in_force(province_id, year, GEO)
+    except UnknownProvinceError as exc:
+        raise ReportParameterError(str(exc)) from None
+
+
 def validate_year(value: object, years: Sequence[int] | None = None) -> int:
     """An int year covered by the report data (one-line error naming the covered years)."""
     if isinstance(value, bool):
@@ -196,22 +230,327 @@ def validate_year(value: object, years: Sequence[int] | None = None) -> int:
     return value
 
 
+# --------------------------------------------------------------------------- the template
+
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024
+"""A template larger than this is refused unread (templates are a few hundred KB)."""
+
+
+def _template_error(path: Path, problem: str) -> ReportParameterError:
+    return ReportParameterError(f"template {path} {problem}")
+
+
+def _read_template(path: Path) -> dict[str, Any]:
+    """The template's JSON, checked to be a notebook with a cell tagged ``parameters``.
+
+    Errors name the template and what is wrong with it, never its content.
+    """
+    if not path.exists():
+        raise _template_error(path, "not found")
+    if path.is_dir():
+        raise _template_error(path, "is a folder, not a Jupyter notebook (.ipynb)")
+    if not path.is_file():
+        raise _template_error(path, "is not a regular file, not a Jupyter notebook (.ipynb)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEMPLATE_BYTES:
+            raise _template_error(path, f"is {size:,} bytes: too large to be a notebook template")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _template_error(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        empty = "is empty (0 bytes)" if not data else "holds only whitespace"
+        raise _template_error(path, f"{empty}: not a Jupyter notebook (JSON)")
+    try:
+        nb = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _template_error(path, "is not a Jupyter notebook (JSON): not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _template_error(
+            path, f"is not a Jupyter notebook (JSON): {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise _template_error(path, "is JSON but not a Jupyter notebook (no 'cells' list)")
+    if nb.get("nbformat") != 4:
+        version = nb.get("nbformat")
+        shown = f" (it is {version})" if isinstance(version, int) and not isinstance(version, bool) else ""
+        raise _template_error(path, f"is not an nbformat 4 notebook{shown}; save it with JupyterLab")
+    import nbformat
+
+    try:
+        nbformat.validate(nbformat.from_dict(nb))
+    except nbformat.ValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", []) or []) or "the top level"
+        raise _template_error(
+            path, f"is not a valid Jupyter notebook (nbformat schema, at {where})"
+        ) from None
+    if not any("parameters" in (cell.get("metadata") or {}).get("tags", []) for cell in nb["cells"]):
+        raise _template_error(
+            path,
+            "has no cell tagged 'parameters': papermill injects the parameters after that cell "
+            "(add the tag in JupyterLab: Property Inspector > Cell Tags)",
+        )
+    return nb
+
+
 @lru_cache(maxsize=16)
-def _template_parameters(path: str, mtime_ns: int) -> tuple[str, ...]:
+def _template_info(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], dict[str, object]]:
+    """(declared names, their defaults) of a checked template; cached while the file is unchanged."""
+    _read_template(Path(path))
     import papermill
 
-    return tuple(papermill.inspect_notebook(path))
+    try:
+        with warnings.catch_warnings():  # papermill warns on a name without .ipynb: one line only
+            warnings.simplefilter("ignore")
+            declared = papermill.inspect_notebook(path)
+    except Exception as exc:
+        raise _template_error(
+            Path(path), f"has a 'parameters' cell papermill cannot read ({type(exc).__name__})"
+        ) from None
+    defaults: dict[str, object] = {}
+    for name, info in declared.items():
+        with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            defaults[name] = ast.literal_eval(str(info.get("default")))
+    return tuple(declared), defaults
+
+
+def check_template(template: Path | str) -> Path:
+    """The template's resolved path, once it is known to be a notebook with a ``parameters`` cell.
+
+    Raises ReportParameterError naming the template: not found, a folder, empty, not JSON, not a
+    notebook, no cell tagged ``parameters``. The file's content is never put in the message.
+    """
+    path = Path(template).expanduser().resolve()
+    _template_parts(path)
+    return path
+
+
+def _template_parts(path: Path) -> tuple[tuple[str, ...], dict[str, object]]:
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not path.is_file():
+        _read_template(path)  # raises the right message (not found, a folder ...)
+    return _template_info(str(path), st.st_mtime_ns, st.st_size)
 
 
 def template_parameters(template: Path | str) -> list[str]:
     """Names declared in the template's cell tagged ``parameters`` (no kernel is started)."""
-    path = Path(template).resolve()
-    if not path.is_file():
-        raise ReportParameterError(f"template {path} not found")
-    return list(_template_parameters(str(path), path.stat().st_mtime_ns))
+    return list(_template_parts(Path(template).expanduser().resolve())[0])
 
+
+def template_defaults(template: Path | str) -> dict[str, object]:
+    """The declared parameters' default values (those that are Python literals)."""
+    return dict(_template_parts(Path(template).expanduser().resolve())[1])
+
+
+# --------------------------------------------------------------------------- parameter rules
 
 _PLAIN = (str, int, float, bool, type(None))
+Rule = Callable[[str, object], object]
+Check = Callable[[dict[str, object], set[str]], None]
+
+SEED_MAX = 2**32 - 1
+"""Largest seed: numpy's legacy seeding and most tools take 32-bit seeds."""
+
+
+def _refuse(name: str, value: object, expected: str) -> ReportParameterError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return ReportParameterError(f"parameter {name!r}: {expected}, got {shown}")
+
+
+def _plain(name: str, value: object) -> object:
+    """Any other declared parameter: str, finite int/float, bool, None, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, _PLAIN):
+            raise ReportParameterError(
+                f"parameter {name!r}: {type(item).__name__} is not passed to notebooks "
+                "(use str, int, float, bool, None or a list of them)"
+            )
+        if isinstance(item, float) and not math.isfinite(item):
+            raise _refuse(name, value, "expected a finite number")
+    return value
+
+
+def _whole(name: str, value: object, lo: int, hi: int, expected: str) -> int:
+    """An int in lo..hi (an integral float or a digit string is accepted; bool, NaN are not)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,20}\s*", value):
+        value = int(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _refuse(name, value, expected)
+    return value
+
+
+def _names(name: str, value: object, what: str) -> list[str]:
+    """A non-empty list of distinct identifiers: a list of str, or 'a,b' (as given on the command line)."""
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise _refuse(name, value, f"expected a non-empty list of {what}")
+    for item in items:
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", item):
+            raise _refuse(name, value, f"expected a list of {what} (names like papi_total)")
+    if len(set(items)) != len(items):
+        raise _refuse(name, value, f"expected distinct {what}")
+    return list(items)
+
+
+@lru_cache(maxsize=1)
+def _panel_facts() -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
+    """The panel's value columns and, for each, the years it has values (cleared by ``plan``)."""
+    from parlib import panel
+
+    data = panel.load_panel()
+    columns = tuple(panel.value_columns(data))
+    years = {c: tuple(sorted(int(y) for y in data.loc[data[c].notna(), "year"].unique())) for c in columns}
+    years[""] = tuple(sorted(int(y) for y in data["year"].unique()))
+    return columns, years
+
+
+def _column(name: str, column: str) -> str:
+    columns, _ = _panel_facts()
+    if column in columns:
+        return column
+    close = difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ReportParameterError(
+        f"parameter {name!r}: {column!r} is not a panel column{hint} (see parlib.load_panel().columns)"
+    )
+
+
+def _rule_province(name: str, value: object) -> str:
+    return str(provinces.PROVINCES_63.loc[validate_province(value), "name_ascii"])
+
+
+def _rule_outcome(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _refuse(name, value, "expected a panel column name")
+    return _column(name, value.strip())
+
+
+def _rule_drivers(name: str, value: object) -> list[str]:
+    return [_column(name, c) for c in _names(name, value, "panel columns")]
+
+
+def _rule_span(name: str, value: object) -> list[int]:
+    """[first, last] outcome years: 'YYYY-YYYY' or a pair, first <= last, within the panel's years."""
+    expected = "expected 'YYYY-YYYY' or a [first, last] pair of years"
+    pair: list[object]
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", value)
+        if not m:
+            raise _refuse(name, value, expected)
+        pair = [int(m[1]), int(m[2])]
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        pair = list(value)
+    else:
+        raise _refuse(name, value, expected)
+    first, last = (_whole(name, y, 1000, 9999, expected) for y in pair)
+    if first > last:
+        raise _refuse(name, value, "expected first <= last")
+    covered = _panel_facts()[1][""]
+    if first < covered[0] or last > covered[-1]:
+        raise _refuse(name, value, f"expected years within the panel's {covered[0]}-{covered[-1]}")
+    return [first, last]
+
+
+def _rule_lag(name: str, value: object) -> int:
+    return _whole(name, value, 0, 2, "expected an integer 0, 1 or 2 (years between driver and outcome)")
+
+
+def _rule_method(name: str, value: object) -> list[str]:
+    from parlib.models.regression import INFERENCE
+
+    methods = _names(name, value, "inference methods")
+    unknown = [m for m in methods if m not in INFERENCE]
+    if unknown:
+        raise _refuse(name, value, f"expected methods from {', '.join(INFERENCE)}")
+    return methods
+
+
+def _rule_seed(name: str, value: object) -> int:
+    return _whole(name, value, 0, SEED_MAX, f"expected an integer 0-{SEED_MAX} (2**32-1)")
+
+
+def _check_model(values: dict[str, object], given: set[str]) -> None:
+    """Outcome, drivers and years together (given or the template's defaults): what ``fit`` refuses.
+
+    A driver that is the outcome or part of it (``parlib.models.regression.overlap``), and an
+    outcome without data in the years asked.
+    """
+    if not {"outcome", "drivers"} & given and "years" not in given:
+        return
+    outcome, drivers, span = values.get("outcome"), values.get("drivers"), values.get("years")
+    if not isinstance(outcome, str):
+        return
+    if isinstance(drivers, list):
+        from parlib.models.regression import overlap
+
+        for driver in drivers:
+            why = overlap(outcome, str(driver))
+            if why:
+                raise ReportParameterError(
+                    f"parameters 'outcome' and 'drivers': driver {driver} overlaps the outcome {outcome}: "
+                    f"{why}; choose another outcome or driver"
+                )
+    if isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span):
+        has = _panel_facts()[1].get(outcome, ())
+        if not any(span[0] <= y <= span[1] for y in has):
+            source = "" if "years" in given else " (the template's default)"
+            raise ReportParameterError(
+                f"parameters 'outcome' and 'years': {outcome} has no data in {span[0]}-{span[1]}{source}; "
+                f"it has values for {format_years(has)}"
+            )
+
+
+@dataclass(frozen=True)
+class TemplateRules:
+    """How one template's parameters are checked: a rule per name, then checks across names."""
+
+    rules: Mapping[str, Rule]
+    checks: tuple[Check, ...] = ()
+
+
+PROVINCE_RULES = TemplateRules({"province": _rule_province, "year": lambda name, value: value})
+"""province_report.ipynb. ``year`` is listed for its place in the order; ``validate`` checks it
+against ``report_years()`` (the covered years are its argument), then the province's existence."""
+
+DRIVERS_RULES = TemplateRules(
+    {
+        "outcome": _rule_outcome,
+        "drivers": _rule_drivers,
+        "years": _rule_span,
+        "lag": _rule_lag,
+        "method": _rule_method,
+        "seed": _rule_seed,
+    },
+    (_check_model,),
+)
+"""drivers_regression.ipynb: what ``report_data.fit_drivers`` and ``parlib.models.fit`` accept."""
+
+TEMPLATE_RULES: dict[str, TemplateRules] = {
+    "province_report.ipynb": PROVINCE_RULES,
+    "drivers_regression.ipynb": DRIVERS_RULES,
+}
+"""Per template (file name under notebooks/templates): the rule of each parameter name."""
+
+
+def rules_for(template: Path | str) -> TemplateRules:
+    """The template's rules; any other template (a copy, a test stub) gets every table's, by name."""
+    path = Path(template)
+    bundled = config.project_root() / "notebooks" / "templates"
+    if path.name in TEMPLATE_RULES and path.resolve().parent == bundled.resolve():
+        return TEMPLATE_RULES[path.name]
+    merged: dict[str, Rule] = {}
+    checks: list[Check] = []
+    for table in TEMPLATE_RULES.values():
+        merged.update(table.rules)
+        checks += [c for c in table.checks if c not in checks]
+    return TemplateRules(merged, tuple(checks))
 
 
 def validate(
@@ -219,10 +558,13 @@ def validate(
 ) -> dict[str, object]:
     """Check ``params`` against ``template`` before any kernel starts; return what the notebook gets.
 
-    Unknown parameter names are refused; ``province`` goes through the registry (the notebook
-    receives the registry's ASCII name), ``year`` must be an int within ``report_years()``;
-    any other declared parameter must be a plain str/int/float/bool/None or a list of them.
-    ``years``: the covered years, when the caller already has them (default: ``report_years()``).
+    The template must be a notebook with a ``parameters`` cell (``check_template``); unknown
+    parameter names are refused; each value goes through the template's rule
+    (``TEMPLATE_RULES``): ``province`` through the registry (the notebook receives its ASCII
+    name), ``year`` an int within ``report_years()`` in which the province existed, the drivers
+    template's parameters within what the models allow; a parameter without a rule must be a
+    plain str/int/float (finite)/bool/None or a list of them. ``years``: the covered years,
+    when the caller already has them (default: ``report_years()``).
     """
     declared = template_parameters(template)
     unknown = [name for name in params if name not in declared]
@@ -232,21 +574,49 @@ def validate(
             f"unknown parameter(s) {', '.join(map(repr, unknown))} for template {Path(template).name}; "
             f"it declares: {known}"
         )
+    table = rules_for(template)
+    order = {name: i for i, name in enumerate(table.rules)}
     out: dict[str, object] = {}
-    for name, value in params.items():
-        if name == "province":
-            out[name] = str(provinces.PROVINCES_63.loc[validate_province(value), "name_ascii"])
-        elif name == "year":
+    for name in sorted(params, key=lambda n: order.get(n, len(order))):
+        value = params[name]
+        if name == "year":
             out[name] = validate_year(value, years)
-        elif isinstance(value, _PLAIN) or (
-            isinstance(value, list) and all(isinstance(v, _PLAIN) for v in value)
-        ):
-            out[name] = value
         else:
-            raise ReportParameterError(
-                f"parameter {name!r}: {type(value).__name__} is not passed to notebooks "
-                "(use str, int, float, bool, None or a list of them)"
-            )
+            out[name] = table.rules.get(name, _plain)(name, value)
+    if "province" in out and "year" in out:
+        check_in_force(validate_province(out["province"]), int(out["year"]))  # type: ignore[arg-type]
+    effective = {**template_defaults(template), **out}
+    for check in table.checks:
+        check(effective, set(out))
+    return {name: out[name] for name in params}
+
+
+def cli_parameters(pairs: Iterable[Sequence[str]]) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs -> parameters, typed as papermill's ``-p`` does.
+
+    'True'/'False'/'None', integers and floats are converted; anything else stays text (the
+    rules split 'a,b' into a list where a list is expected). ``province`` and ``year`` are
+    refused (use --province / --year), so is a name given twice.
+    """
+    out: dict[str, object] = {}
+    for name, text in pairs:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", name):
+            raise ReportParameterError(f"-p {name!r}: a parameter name is a Python identifier")
+        if name in ("province", "year"):
+            raise ReportParameterError(f"-p {name}: give the {name} with --{name}, not -p")
+        if name in out:
+            raise ReportParameterError(f"-p {name}: given twice")
+        value: object = text
+        if text in ("True", "False", "None"):
+            value = {"True": True, "False": False, "None": None}[text]
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(text)
+                    break
+                except ValueError:
+                    continue
+        out[name] = value
     return out
 
 
@@ -305,11 +675,23 @@ def make_task(
     reports_dir: Path | None = None,
     *,
     years: Sequence[int] | None = None,
+    parameters: Mapping[str, object] | None = None,
     **extra: object,
 ) -> Task:
-    """A validated Task (raises before any kernel starts); ``years`` as in ``validate``."""
-    template = Path(template or default_template()).resolve()
-    params = validate(template, {"province": province, "year": year, **extra}, years=years)
+    """A validated Task (raises before any kernel starts); ``years`` as in ``validate``.
+
+    More template parameters go in ``parameters`` (or as keywords, for names that are not
+    arguments of this function: a template's own ``years`` must go through ``parameters``).
+    """
+    template = check_template(template or default_template())
+    declared = template_parameters(template)
+    if "province" not in declared and "year" not in declared:
+        raise ReportParameterError(
+            f"template {template.name} takes no 'province' or 'year' (it declares: {', '.join(declared)}); "
+            "`parlib report` renders one report per province and year: run it with papermill"
+        )
+    given = {**dict(parameters or {}), **extra}
+    params = validate(template, {"province": province, "year": year, **given}, years=years)
     pid = validate_province(province)
     folder = Path(reports_dir or config.reports_dir()).resolve()
     return Task(pid, int(params["year"]), template, folder, params)
@@ -320,12 +702,17 @@ def plan(
     years: Sequence[object],
     template: Path | str | None = None,
     reports_dir: Path | None = None,
+    parameters: Mapping[str, object] | None = None,
 ) -> list[Task]:
     """Tasks for some provinces (``names``) or, with ``names=None``, every province in force each year.
 
-    Every parameter is validated up front: nothing runs if any of them is refused.
+    ``parameters``: more template parameters, the same for every task (``parlib report -p``).
+    Every parameter is validated up front: nothing runs if any of them is refused, the template
+    first (``check_template``), and a named province in a year it did not exist is refused.
     """
-    template = Path(template or default_template()).resolve()
+    template = check_template(template or default_template())
+    _panel_facts.cache_clear()  # the panel may have been rebuilt since the last plan
+    extra = dict(parameters or {})
     covered = report_years()
     checked_years = [validate_year(y, covered) for y in years]
     if not checked_years:
@@ -339,7 +726,9 @@ def plan(
         )
         for pid in ids:
             if (pid, year) not in tasks:
-                tasks[(pid, year)] = make_task(pid, year, template, reports_dir, years=covered)
+                tasks[(pid, year)] = make_task(
+                    pid, year, template, reports_dir, years=covered, parameters=extra
+                )
     return list(tasks.values())
 
 
@@ -359,10 +748,12 @@ class Failure:
     template_cell: int | None = None  # the same cell in the template
     exec_count: int | None = None
     log: str | None = None
+    stage: str | None = None  # what the runner was doing when it was not a cell: "writing" ...
+    log_error: str | None = None  # why the failure log could not be written (a full disk)
 
     def line(self) -> str:
         """One line: province, cell and error."""
-        where = "kernel/runner"
+        where = self.stage or "kernel/runner"
         if self.cell_index is not None:
             where = f"cell {self.cell_index}"
             if self.template_cell is not None and self.template_cell != self.cell_index:
@@ -370,6 +761,8 @@ class Failure:
         evalue = (self.evalue or "").strip().splitlines()
         text = f"{self.ename}: {evalue[0][:200]}" if evalue else self.ename
         log = f" [log: {self.log}]" if self.log else ""
+        if self.log_error:
+            log += f" [log not written: {self.log_error}]"
         return f"{self.province} ({self.province_id}), {self.year}: {where}: {text}{log}"
 
 
@@ -393,6 +786,7 @@ class BatchReport:
     duration_s: float = 0.0
     jobs: int = 0
     index: Path | None = None
+    index_errors: list[str] = field(default_factory=list)  # index pages that could not be written
 
     def _count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -411,15 +805,16 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.index_errors
 
     def summary(self) -> str:
-        """Counts, then one line per failure naming province, cell and error."""
+        """Counts, then one line per failure (province, cell, error) and per index page not written."""
         head = (
             f"{self.rendered} rendered, {self.skipped} up to date (skipped), {len(self.failures)} failed "
             f"in {self.duration_s:.1f} s with {self.jobs} worker(s)"
         )
-        return "\n".join([head, *("FAILED " + f.line() for f in self.failures)])
+        lines = [head, *("FAILED " + f.line() for f in self.failures)]
+        return "\n".join(lines + ["FAILED index page " + e for e in self.index_errors])
 
 
 # --------------------------------------------------------------------------- provenance helpers
@@ -580,6 +975,7 @@ def _kernel_manager_class() -> type | None:
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("connection_file", str(folder / f"k-{uuid.uuid4().hex[:12]}.json"))
             super().__init__(**kwargs)
+            _KERNELS.add(self)  # killed by _orphaned() if the batch's parent dies
 
     return IPCKernelManager
 
@@ -589,8 +985,10 @@ def _kernel_dir() -> Path:
     """This process's folder for kernel connection files and sockets, removed when it exits."""
     from multiprocessing import util
 
-    # Short path: unix socket paths are limited to ~100 characters.
-    path = Path(tempfile.mkdtemp(prefix="parlib-k-"))
+    # Short path: unix socket paths are limited to ~100 characters. A pool worker's folder names
+    # the batch's process, which removes it after the pool even if the worker was killed.
+    parent = _EXIT["parent"]
+    path = Path(tempfile.mkdtemp(prefix=f"parlib-k-{parent}-" if parent else "parlib-k-"))
     # Finalize (not atexit): pool workers leave through os._exit, which skips atexit handlers.
     util.Finalize(None, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=10)
     return path
@@ -683,11 +1081,9 @@ def to_html(notebook: Path, title: str) -> str:
     return body
 
 
-def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+def _write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text atomically (``parlib.atomic``: fsync, umask mode; complete or absent)."""
+    return atomic.write_text(path, text)
 
 
 def _now() -> str:
@@ -708,23 +1104,49 @@ def _template_cell(template: Path, source: str | None) -> int | None:
     return None
 
 
-def _tmp(folder: Path, slug: str, batch: str, suffix: str) -> Path:
-    return folder / f".{slug}.{batch}.{secrets.token_hex(4)}{_TMP_MARK}{suffix}"
+_OS_PROBLEMS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for this file system or limit",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+}
+
+
+def _write_error(target: Path, exc: BaseException) -> str:
+    """One line: the file that could not be written and why (a full disk, a quota ...)."""
+    if isinstance(exc, OSError):
+        what = _OS_PROBLEMS.get(exc.errno) or exc.strerror or str(exc)
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    return f"{_display_path(target)}: {' '.join(str(what).split())}"
+
+
+def _complete_notebook(path: Path) -> bool:
+    """True when ``path`` holds a whole notebook (papermill may have been cut off by a full disk)."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+
+
+def _finish_notebook(path: Path) -> None:
+    """papermill wrote ``path`` with a plain open(): flush it to disk and give it atomic's mode."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(path, atomic.file_mode())
 
 
 def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskResult:
     """Execute one task and write its report atomically (the worker function; runs in any process).
 
     ``context``: ``inputs`` (``inputs_key``), ``template`` (path and sha256), ``raw_files``.
-    Temporary files are named ``.<slug>.<batch>.*.parlib-tmp*`` beside their targets and are
-    removed on any failure or KeyboardInterrupt.
+    Everything is written into a temporary folder ``.<slug>.<batch>.*.parlib-tmp`` beside the
+    targets and renamed into place; the folder is removed on any failure, KeyboardInterrupt or
+    the death of the batch's parent. Never raises for a failed report (a cell, the kernel, a
+    full disk): the TaskResult says what failed and where.
     """
-    from papermill import PapermillExecutionError
-
-    task.folder.mkdir(parents=True, exist_ok=True)
-    tmp_nb = _tmp(task.folder, task.slug, batch, ".ipynb")
-    tmp_html = _tmp(task.folder, task.slug, batch, ".html")
-    tmp_json = _tmp(task.folder, task.slug, batch, ".json")
     started, t0 = _now(), time.perf_counter()
     side: dict[str, object] = {
         "schema": SIDECAR_SCHEMA,
@@ -743,28 +1165,58 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
         "kernel": KERNEL_NAME,
         "started": started,
     }
-    attempts = 0
     try:
-        try:
-            attempts = _execute(task, tmp_nb)
-        except PapermillExecutionError as exc:
-            if exc.ename == "KeyboardInterrupt":
-                raise KeyboardInterrupt from exc
-            failure = Failure(
-                task.province_id,
-                task.province,
-                task.year,
-                exc.ename,
-                exc.evalue,
-                cell_index=exc.cell_index,
-                template_cell=_template_cell(task.template, exc.source),
-                exec_count=exc.exec_count,
-            )
-            return _keep_failed(task, tmp_nb, side, failure, t0, batch)
-        except Exception as exc:
-            failure = Failure(task.province_id, task.province, task.year, type(exc).__name__, str(exc))
-            return _keep_failed(task, tmp_nb, side, failure, t0, batch)
-        _write_text(tmp_html, to_html(tmp_nb, f"{task.province} {task.year}"))
+        with atomic.temp_dir(task.folder, tag=f"{task.slug}.{batch}") as work, _active(work):
+            return _render_in(task, work, side, t0)
+    except OSError as exc:  # the temporary folder itself: a full disk, a read-only folder
+        text = f"{_write_error(task.folder, exc)} (the previous report, if any, is kept)"
+        failure = Failure(
+            task.province_id, task.province, task.year, type(exc).__name__, text, stage="writing"
+        )
+        return TaskResult(task.province_id, task.year, "failed", time.perf_counter() - t0, failure)
+
+
+def _render_in(task: Task, work: Path, side: dict[str, object], t0: float) -> TaskResult:
+    from papermill import PapermillExecutionError
+
+    def failed(exc: BaseException, text: str | None = None, **where: Any) -> TaskResult:
+        evalue = str(exc) if text is None else text
+        failure = Failure(task.province_id, task.province, task.year, type(exc).__name__, evalue, **where)
+        return _keep_failed(task, work, tmp_nb, side, failure, t0)
+
+    tmp_nb = work / f"{task.slug}.ipynb"
+    tmp_html = work / f"{task.slug}.html"
+    tmp_json = work / f"{task.slug}.json"
+    try:
+        attempts = _execute(task, tmp_nb)
+    except PapermillExecutionError as exc:
+        if exc.ename == "KeyboardInterrupt":
+            raise KeyboardInterrupt from exc
+        failure = Failure(
+            task.province_id,
+            task.province,
+            task.year,
+            exc.ename,
+            exc.evalue,
+            cell_index=exc.cell_index,
+            template_cell=_template_cell(task.template, exc.source),
+            exec_count=exc.exec_count,
+        )
+        return _keep_failed(task, work, tmp_nb, side, failure, t0)
+    except OSError as exc:
+        if exc.filename is None and atomic.is_disk_full(exc):  # papermill writing the executed notebook
+            text = f"{_write_error(task.ipynb, exc)} (the previous report, if any, is kept)"
+            return failed(exc, text, stage="writing")
+        return failed(exc)
+    except Exception as exc:
+        return failed(exc)
+    target = task.ipynb
+    try:
+        _finish_notebook(tmp_nb)
+        target = task.html
+        page = to_html(tmp_nb, f"{task.province} {task.year}")
+        _write_text(tmp_html, page)
+        target = task.sidecar
         side.update(
             status="ok",
             outputs={"ipynb": task.ipynb.name, "html": task.html.name},
@@ -774,15 +1226,20 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
             records=_jsonable(read_records(tmp_nb)),
         )
         _write_text(tmp_json, json.dumps(_jsonable(side), indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        text = f"{_write_error(target, exc)} (the previous report, if any, is kept)"
+        return failed(exc, text, stage="writing")
+    except Exception as exc:  # nbconvert, a notebook whose records cannot be read
+        return failed(exc, stage="converting to HTML" if target == task.html else "reading records")
+    try:
         _commit(task, tmp_nb, tmp_html, tmp_json)
-        for stale in (task.failed_log, task.failed_log.with_suffix(".json")):
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
-        return TaskResult(task.province_id, task.year, "ok", time.perf_counter() - t0, attempts=attempts)
-    finally:
-        for tmp in (tmp_nb, tmp_html, tmp_json):
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+    except OSError as exc:
+        text = f"{_write_error(task.folder, exc)} while renaming the report into place; run it again"
+        return failed(exc, text, stage="writing")
+    for stale in (task.failed_log, task.failed_log.with_suffix(".json")):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    return TaskResult(task.province_id, task.year, "ok", time.perf_counter() - t0, attempts=attempts)
 
 
 @contextlib.contextmanager
@@ -802,51 +1259,179 @@ def _commit(task: Task, tmp_nb: Path, tmp_html: Path, tmp_json: Path) -> None:
     """Rename the finished files into place: old sidecar out first, new sidecar in last.
 
     A sidecar therefore always describes the .ipynb and .html beside it; SIGINT is deferred
-    for the four renames so Ctrl-C cannot split them.
+    for the four renames so Ctrl-C cannot split them, and so is the exit of a worker whose
+    parent died (``_orphaned`` waits for ``_COMMIT_LOCK``).
     """
-    with _sigint_deferred():
-        with contextlib.suppress(FileNotFoundError):
-            task.sidecar.unlink()
-        os.replace(tmp_nb, task.ipynb)
-        os.replace(tmp_html, task.html)
-        os.replace(tmp_json, task.sidecar)
+    _EXIT["committing"] = True
+    try:
+        with _COMMIT_LOCK, _sigint_deferred():
+            with contextlib.suppress(FileNotFoundError):
+                task.sidecar.unlink()
+            os.replace(tmp_nb, task.ipynb)
+            os.replace(tmp_html, task.html)
+            os.replace(tmp_json, task.sidecar)
+    finally:
+        _EXIT["committing"] = False
+    if _EXIT["pending"] is not None:
+        _orphaned(int(_EXIT["pending"]))
 
 
 def _keep_failed(
-    task: Task, tmp_nb: Path, side: dict[str, object], failure: Failure, t0: float, batch: str
+    task: Task, work: Path, tmp_nb: Path, side: dict[str, object], failure: Failure, t0: float
 ) -> TaskResult:
-    """Move the failed executed notebook to failed/<slug>.ipynb with a failed/<slug>.json beside it."""
-    log_dir = task.failed_log.parent
-    log_dir.mkdir(parents=True, exist_ok=True)
-    if tmp_nb.is_file():
-        os.replace(tmp_nb, task.failed_log)
-        failure.log = _display_path(task.failed_log)
+    """Keep the executed notebook as failed/<slug>.ipynb (if complete) with failed/<slug>.json beside it.
+
+    Each log is complete or absent (renamed from ``work``; a cut-off notebook is not kept, nor
+    is an older run's log that would no longer match). A log that cannot be written (a full
+    disk) is noted in the failure, never raised: the batch goes on.
+    """
+    log_nb, log_json = task.failed_log, task.failed_log.with_suffix(".json")
+    problems: list[str] = []
+    try:
+        log_nb.parent.mkdir(parents=True, exist_ok=True)
+        if _complete_notebook(tmp_nb):
+            _finish_notebook(tmp_nb)
+            os.replace(tmp_nb, log_nb)
+            failure.log = _display_path(log_nb)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                log_nb.unlink()
+    except OSError as exc:
+        problems.append(_write_error(log_nb, exc))
+        with contextlib.suppress(OSError):
+            log_nb.unlink()
+    failure.log_error = "; ".join(problems) or None
     side.update(
         status="failed",
         finished=_now(),
         duration_s=round(time.perf_counter() - t0, 3),
         error=asdict(failure),
     )
-    tmp_json = _tmp(log_dir, task.slug, batch, ".json")
+    tmp_json = work / f"{task.slug}.failed.json"
     try:
         _write_text(tmp_json, json.dumps(_jsonable(side), indent=2, ensure_ascii=False) + "\n")
-        os.replace(tmp_json, task.failed_log.with_suffix(".json"))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_json.unlink()
+        os.replace(tmp_json, log_json)
+    except OSError as exc:
+        problems.append(_write_error(log_json, exc))
+        with contextlib.suppress(OSError):
+            log_json.unlink()
+    failure.log_error = "; ".join(problems) or None
     return TaskResult(task.province_id, task.year, "failed", time.perf_counter() - t0, failure)
+
+
+# --------------------------------------------------------------------------- workers die with the batch
+
+PR_SET_PDEATHSIG = 1
+"""prctl option (linux/prctl.h): the signal a process gets when the thread that forked it dies."""
+WATCH_INTERVAL_S = 0.5
+"""How often a worker's watchdog thread checks that its parent is still there."""
+
+_KERNELS: weakref.WeakSet = weakref.WeakSet()  # kernel managers this process started
+_ACTIVE: set[Path] = set()  # temporary folders of the render in progress in this process
+_COMMIT_LOCK = threading.Lock()
+_EXIT: dict[str, object] = {"committing": False, "pending": None, "parent": None}
+
+
+@contextlib.contextmanager
+def _active(folder: Path) -> Iterator[Path]:
+    _ACTIVE.add(folder)
+    try:
+        yield folder
+    finally:
+        _ACTIVE.discard(folder)
+
+
+def _kill_kernels() -> None:
+    """SIGKILL the process group of every kernel this process started that is still running."""
+    for manager in list(_KERNELS):
+        prov = getattr(manager, "provisioner", None)
+        if prov is None or not getattr(prov, "has_process", False):
+            continue
+        pid, pgid = getattr(prov, "pid", None), getattr(prov, "pgid", None)
+        with contextlib.suppress(OSError):
+            if pgid and hasattr(os, "killpg") and pgid != os.getpgrp():
+                os.killpg(pgid, signal.SIGKILL)  # the kernel has its own session: its children too
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+
+
+def _orphaned(code: int = 1) -> None:
+    """The batch's parent is gone: kill our kernels, remove our temporary files, exit at once."""
+    _COMMIT_LOCK.acquire(timeout=10)  # renames in progress finish first; never released: we exit
+    try:
+        _kill_kernels()
+        for folder in list(_ACTIVE):
+            shutil.rmtree(folder, ignore_errors=True)
+        if _kernel_dir.cache_info().currsize:
+            shutil.rmtree(_kernel_dir(), ignore_errors=True)
+    finally:
+        os._exit(code)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """A worker's SIGTERM (its parent died, or the pool is broken): clean up and exit."""
+    if _EXIT["committing"]:  # the main thread is renaming a report into place: exit right after
+        _EXIT["pending"] = 128 + signum
+        return
+    _orphaned(128 + signum)
+
+
+def _parent_death_signal(sig: int) -> bool:
+    """Linux: ask the kernel to send ``sig`` to this process when its parent dies (prctl)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Watchdog thread (portable): exit when the parent is no longer ``parent_pid``."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # signals stay with the main thread
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    while os.getppid() == parent_pid:
+        time.sleep(WATCH_INTERVAL_S)
+    _orphaned(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool initializer: the worker (and the kernels it started) go when the batch's parent dies."""
+    _EXIT["parent"] = parent_pid
+    try:
+        if os.name == "posix":
+            signal.signal(signal.SIGTERM, _on_sigterm)
+            _parent_death_signal(signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            _orphaned(1)
+        watch = threading.Thread(target=_watch_parent, args=(parent_pid,), name="parlib-watch-parent")
+        watch.daemon = True
+        watch.start()
+    except Exception:  # never break the pool over a best-effort guard
+        pass
 
 
 # --------------------------------------------------------------------------- the batch
 
 
 def _executor(jobs: int) -> Executor:
-    """The pool that runs ``render``: worker processes (spawn). Swap point for e.g. Dask's executor."""
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    """The pool that runs ``render``: worker processes (spawn) that die with this process.
+
+    Swap point for e.g. Dask's executor.
+    """
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
 
 
 def _sweep(folders: Iterable[Path], batch: str, older_than_s: float | None = None) -> None:
-    """Remove this batch's temporary files (left by a worker that was killed).
+    """Remove this batch's temporary files and folders (left by a worker that was killed).
 
     With ``older_than_s``: any batch's temporary files older than that (a batch killed with -9).
     """
@@ -857,8 +1442,17 @@ def _sweep(folders: Iterable[Path], batch: str, older_than_s: float | None = Non
             if sub.is_dir():
                 for tmp in sub.glob(pattern):
                     with contextlib.suppress(OSError):
-                        if older_than_s is None or now - tmp.stat().st_mtime > older_than_s:
-                            tmp.unlink()
+                        if older_than_s is None or now - tmp.lstat().st_mtime > older_than_s:
+                            if tmp.is_dir() and not tmp.is_symlink():
+                                shutil.rmtree(tmp)
+                            else:
+                                tmp.unlink()
+
+
+def _sweep_kernel_dirs() -> None:
+    """Remove the kernel folders of this process's pool workers (a worker killed with -9 leaves its own)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"parlib-k-{os.getpid()}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(
@@ -875,7 +1469,8 @@ def run(
     ``jobs``: worker processes (default ``os.cpu_count()``, at most one per task). ``force``:
     re-render reports that are up to date. ``progress``: one tqdm bar on stderr for the batch.
     ``prepare``: call ``report_data.prepare(year)`` once per year first. ``index``: rewrite
-    reports/index.html for every reports folder touched. Ctrl-C stops the batch, removes
+    reports/index.html for every reports folder touched; a page that cannot be written (a full
+    disk) is listed in ``index_errors`` and the old page stays. Ctrl-C stops the batch, removes
     temporary files and re-raises KeyboardInterrupt.
     """
     from tqdm.auto import tqdm
@@ -903,19 +1498,25 @@ def run(
         }
         todo.append((task, context))
     report.jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    folders = {t.folder for t in tasks}
+    folders = {t.folder for t in tasks} | {t.reports_dir for t in tasks}
     _sweep(folders, batch, older_than_s=STALE_TMP_S)
     try:
         if todo:
             _run_pool(todo, report, batch, progress, tqdm)
     finally:
         _sweep(folders, batch)
+        _sweep_kernel_dirs()
         report.duration_s = time.perf_counter() - t0
     order = {(t.province_id, t.year): i for i, t in enumerate(tasks)}
     report.results.sort(key=lambda r: order.get((r.province_id, r.year), len(order)))
     if index:
         for root in sorted({t.reports_dir for t in tasks}):
-            report.index = write_index(root)
+            try:
+                report.index = write_index(root)
+            except OSError as exc:
+                report.index_errors.append(
+                    f"{_write_error(root / 'index.html', exc)} (the previous page is kept)"
+                )
     return report
 
 
@@ -1051,9 +1652,11 @@ def write_index(reports_dir: Path | None = None) -> Path:
             for fpath in failed:
                 side = _read_json(fpath) or {}
                 err = side.get("error") or {}
+                name = e(str(side.get("province", fpath.stem)))
+                if fpath.with_suffix(".ipynb").is_file():  # a cut-off notebook is not kept as a log
+                    name = f'<a href="{e(folder.name)}/failed/{e(fpath.stem)}.ipynb">{name}</a>'
                 items.append(
-                    f'<li class="failed"><a href="{e(folder.name)}/failed/{e(fpath.stem)}.ipynb">'
-                    f"{e(str(side.get('province', fpath.stem)))}</a>: {e(str(err.get('ename', '')))}: "
+                    f'<li class="failed">{name}: {e(str(err.get("ename", "")))}: '
                     f"{e(str(err.get('evalue', ''))[:200])}</li>"
                 )
             part += [f"<p class='failed'>Failed ({len(failed)}), executed notebooks kept as logs:</p>"]
@@ -1076,11 +1679,5 @@ def write_index(reports_dir: Path | None = None) -> Path:
         ]
     )
     target = root / "index.html"
-    tmp = root / f".index.{secrets.token_hex(4)}{_TMP_MARK}.html"
-    try:
-        _write_text(tmp, page)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    _write_text(target, page)
     return target

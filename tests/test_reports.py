@@ -7,6 +7,7 @@ per report, so a batch of three takes a few seconds with two workers.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -19,10 +20,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from parlib import cli, config, reports
+from parlib import atomic, cli, config, reports
 from parlib.errors import UnknownProvinceError
 
 STUB = Path(__file__).parent / "fixtures" / "report_stub.ipynb"
+STUB_PARAMS = Path(__file__).parent / "fixtures" / "report_stub_params.ipynb"  # + the drivers parameters
+DRIVERS = config.project_root() / "notebooks" / "templates" / "drivers_regression.ipynb"
 YEAR = 2022
 OK_NAMES = {"20": ("Lạng Sơn", "lang-son"), "01": ("Hà Nội", "ha-noi")}
 FAIL_ID, FAIL_NAME, FAIL_SLUG = "04", "Cao Bằng", "cao-bang"
@@ -52,6 +55,23 @@ def no_kernel(monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook", boom)
     monkeypatch.setattr(reports, "_executor", boom)
     monkeypatch.setattr(reports, "render", boom)
+    monkeypatch.setattr(reports, "_prepare_year", boom)  # nor the per-year cache
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes (a byte-identical check of a reports folder)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _old_report(root: Path) -> dict[str, bytes]:
+    """An earlier complete report (Lạng Sơn 2022) and index page in ``root``; returns its bytes."""
+    folder = root / str(YEAR)
+    folder.mkdir(parents=True)
+    for ext in ("ipynb", "html"):
+        (folder / f"lang-son.{ext}").write_text(f"OLD {ext}", encoding="utf-8")
+    (folder / "lang-son.json").write_text('{"status": "ok", "province": "OLD"}', encoding="utf-8")
+    (root / "index.html").write_text("OLD INDEX", encoding="utf-8")
+    return _files(root)
 
 
 # --------------------------------------------------------------------------- validation
@@ -106,6 +126,12 @@ def test_validate_passes_only_registry_text():
         (["--all", "--years", "2005-2024"], "no report data for 2005"),
         (["--province", "Lạng Sơn", "--years", "22-24"], "expected YYYY"),
         (["--province", "Lạng Sơn", "--year", "2022", "--jobs", "0"], "--jobs must be at least 1"),
+        # issue 8, case 7: Hà Tây was merged into Hà Nội in 2008; an empty --years is not "latest"
+        (["--province", "28", "--years", "2024"], "province Hà Tây (28) did not exist in 2024"),
+        (["--province", "Ha Tay", "--years", "2011-2012"], "(years 1991-2008)"),
+        (["--province", "20", "--years", ""], "--years is empty"),
+        (["--province", "20", "--year", " "], "--years is empty"),
+        (["--province", "20", "--years", "2022,"], "--years '2022,': expected YYYY"),
     ],
 )
 def test_cli_refuses_bad_parameters_in_one_line(argv, message, no_kernel, capsys, tmp_path, monkeypatch):
@@ -404,7 +430,7 @@ def test_ctrl_c_during_a_batch_cleans_up(tmp_path):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine: the year's cache and two kernel starts
         while time.monotonic() < deadline:  # both kernels are in the sleeping cell
             if len(list(started.iterdir())) == 2:
                 break
@@ -421,6 +447,258 @@ def test_ctrl_c_during_a_batch_cleans_up(tmp_path):
     assert "interrupted" in err.decode()
     left = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
     assert [p for p in left if p != str(YEAR)] == [], left  # no report, no temp file, no failed log
+
+
+# --------------------------------------------------------------------------- issue 8: parameters
+
+
+def test_province_in_a_year_it_did_not_exist_is_refused(no_kernel, tmp_path):
+    for call in (
+        lambda: reports.validate(STUB, {"province": "Hà Tây", "year": 2011}),
+        lambda: reports.make_task("28", 2024, STUB, tmp_path),
+        lambda: reports.plan(["Lạng Sơn", "28"], [2022, 2024], STUB, tmp_path),
+    ):
+        with pytest.raises(reports.ReportParameterError) as info:
+            call()
+        message = str(info.value)
+        assert "Hà Tây (28) did not exist in" in message and "1991-10-01 to 2008-07-31" in message
+        assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []
+    # --all takes only the provinces in force each year: no Hà Tây after 2008
+    assert "28" not in {t.province_id for t in reports.plan(None, [2011], STUB, tmp_path)}
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "expected"),
+    [
+        ({"lag": float("nan")}, "'lag'", "integer 0, 1 or 2"),
+        ({"lag": 3}, "'lag'", "integer 0, 1 or 2"),
+        ({"lag": True}, "'lag'", "integer 0, 1 or 2"),
+        ({"lag": "1; rm -rf /"}, "'lag'", "integer 0, 1 or 2"),
+        ({"seed": 10**100}, "'seed'", "0-4294967295"),
+        ({"seed": -1}, "'seed'", "0-4294967295"),
+        ({"seed": 1.5}, "'seed'", "0-4294967295"),
+        ({"years": "2018-2024; rm -rf"}, "'years'", "'YYYY-YYYY' or a [first, last] pair"),
+        ({"years": [2018, 2020, 2024]}, "'years'", "'YYYY-YYYY' or a [first, last] pair"),
+        ({"years": [2024, 2018]}, "'years'", "first <= last"),
+        ({"years": [1990, 2024]}, "'years'", "within the panel's"),
+        (
+            {"years": "2005-2008"},
+            "'outcome' and 'years'",
+            "papi_control_of_corruption has no data in 2005-2008",
+        ),
+        ({"outcome": "papi_totl"}, "'outcome'", "not a panel column; did you mean 'papi_total'"),
+        ({"outcome": ["papi_total"]}, "'outcome'", "expected a panel column name"),
+        ({"drivers": []}, "'drivers'", "non-empty list"),
+        ({"drivers": ["papi_egov_portal_access", "__import__('os')"]}, "'drivers'", "list of panel columns"),
+        ({"drivers": ["papi_total", "papi_total"]}, "'drivers'", "distinct"),
+        ({"drivers": ["gso_population", "no_such_column"]}, "'drivers'", "'no_such_column' is not a panel"),
+        (
+            {"outcome": "papi_e_governance"},
+            "'outcome' and 'drivers'",
+            "overlaps the outcome papi_e_governance",
+        ),
+        ({"method": ["cr1", "bootstrap"]}, "'method'", "methods from cr1, wild, ri"),
+        ({"method": []}, "'method'", "non-empty list"),
+    ],
+)
+def test_drivers_template_parameters_checked_before_any_kernel(params, name, expected, no_kernel):
+    with pytest.raises(reports.ReportParameterError) as info:
+        reports.validate(DRIVERS, params)
+    message = str(info.value)
+    assert name in message and expected in message, message
+    assert "\n" not in message and len(message) < 400
+
+
+def test_report_runner_refuses_a_template_without_province_and_year(no_kernel, tmp_path):
+    with pytest.raises(reports.ReportParameterError) as info:
+        reports.make_task("20", YEAR, DRIVERS, tmp_path)
+    message = str(info.value)
+    assert message.startswith("template drivers_regression.ipynb takes no 'province' or 'year'")
+    assert "it declares: outcome, drivers, years, lag, method, seed" in message and "papermill" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_drivers_template_parameters_are_normalised(no_kernel):
+    got = reports.validate(
+        DRIVERS,
+        {
+            "outcome": "papi_public_services",
+            "drivers": "papi_egov_portal_access, gso_population",
+            "years": "2018-2024",
+            "lag": 2.0,
+            "method": "cr1,ri",
+            "seed": 2**32 - 1,
+        },
+    )
+    assert got == {
+        "outcome": "papi_public_services",
+        "drivers": ["papi_egov_portal_access", "gso_population"],
+        "years": [2018, 2024],
+        "lag": 2,
+        "method": ["cr1", "ri"],
+        "seed": 2**32 - 1,
+    }
+    assert reports.validate(DRIVERS, {"years": [2019, 2023], "lag": 0}) == {"years": [2019, 2023], "lag": 0}
+    # one table per template, keyed by parameter name; any other template gets them all by name
+    assert set(reports.rules_for(DRIVERS).rules) == {"outcome", "drivers", "years", "lag", "method", "seed"}
+    assert {"province", "lag", "seed"} <= set(reports.rules_for(STUB_PARAMS).rules)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        (["lag", "nan"], "parameter 'lag': expected an integer 0, 1 or 2"),
+        (["seed", str(10**100)], "parameter 'seed': expected an integer 0-4294967295"),
+        (["years", "2018-2024; rm -rf"], "parameter 'years': expected 'YYYY-YYYY'"),
+        (["outcome", "papi_e_governance"], "driver papi_egov_portal_access overlaps the outcome"),
+        (["method", "cr1,magic"], "parameter 'method': expected methods from cr1, wild, ri"),
+        (["colour", "red"], "unknown parameter(s) 'colour'"),
+        (["province", "20"], "-p province: give the province with --province"),
+        (["lag", "1", "-p", "lag", "2"], "-p lag: given twice"),
+    ],
+)
+def test_cli_template_parameters_refused_in_one_line(
+    pairs, message, no_kernel, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PARLIB_REPORTS_DIR", str(tmp_path))
+    before = _old_report(tmp_path)
+    argv = ["report", "--province", "20", "--year", "2022", "--template", str(STUB_PARAMS), "--no-progress"]
+    assert cli.main([*argv, "-p", *pairs]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("parlib: error: ") and err.count("\n") == 1 and message in err, err
+    assert out == ""
+    assert _files(tmp_path) == before
+
+
+def test_cli_template_parameters_reach_the_tasks(no_kernel, monkeypatch):
+    pairs = [("lag", "2"), ("method", "cr1,wild"), ("years", "2019-2023"), ("seed", "7")]
+    extra = reports.cli_parameters(pairs)
+    assert extra == {"lag": 2, "method": "cr1,wild", "years": "2019-2023", "seed": 7}
+    assert reports.cli_parameters([("x", "True"), ("y", "None"), ("z", "1.5"), ("w", "a b")]) == {
+        "x": True,
+        "y": None,
+        "z": 1.5,
+        "w": "a b",
+    }
+    (task,) = reports.plan(["20"], [YEAR], STUB_PARAMS, Path("/somewhere"), parameters=extra)
+    assert task.parameters == {
+        "province": "Lang Son",
+        "year": YEAR,
+        "lag": 2,
+        "method": ["cr1", "wild"],
+        "years": [2019, 2023],
+        "seed": 7,
+    }
+
+
+# --------------------------------------------------------------------------- issue 8: a full disk
+
+
+def _full_disk(monkeypatch, *names: str, code: int = errno.ENOSPC) -> list[str]:
+    """``_write_text`` fails (no space left) for a file whose name contains one of ``names``."""
+    real, refused = reports._write_text, []
+
+    def write(path, text):
+        if any(n in Path(path).name for n in names):
+            refused.append(Path(path).name)
+            raise OSError(code, os.strerror(code), str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(reports, "_write_text", write)
+    return refused
+
+
+def test_full_disk_fails_that_report_only_and_keeps_the_previous_one(batch, tmp_path, monkeypatch):
+    executed = batch["root"] / str(YEAR) / "lang-son.ipynb"
+    task = reports.make_task("20", YEAR, STUB, tmp_path)
+    before = _old_report(tmp_path)
+    monkeypatch.setattr(reports, "_execute", _fake_execute(executed))
+    refused = _full_disk(monkeypatch, ".html")
+    result = reports.render(task, _context(task), "test")
+    assert refused and result.status == "failed"
+    line = result.failure.line()
+    assert "\n" not in line
+    assert line.startswith(
+        f"Lạng Sơn (20), {YEAR}: writing: OSError: {task.html}: no space left on the device"
+    )
+    assert f"[log: {task.failed_log}]" in line and "log not written" not in line
+    after = _files(tmp_path)
+    assert {k: v for k, v in after.items() if not k.startswith(f"{YEAR}/failed/")} == before
+    # the failure logs are complete, with the umask's mode (0644 under 022), and nothing else is left
+    assert nbformat.read(task.failed_log, as_version=4).cells
+    side = json.loads(task.failed_log.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["status"] == "failed" and side["error"]["stage"] == "writing"
+    for log in (task.failed_log, task.failed_log.with_suffix(".json")):
+        assert log.stat().st_mode & 0o777 == atomic.file_mode()
+    assert _tmp_files(tmp_path) == []
+
+
+def test_full_disk_for_the_logs_too_leaves_no_partial_log(batch, tmp_path, monkeypatch):
+    executed = batch["root"] / str(YEAR) / "lang-son.ipynb"
+    task = reports.make_task("20", YEAR, STUB, tmp_path)
+    before = _old_report(tmp_path)
+    monkeypatch.setattr(reports, "_execute", _fake_execute(executed))
+    _full_disk(monkeypatch, ".json", ".html", code=errno.EDQUOT)
+    result = reports.render(task, _context(task), "test")
+    line = result.failure.line()
+    assert "disk quota exceeded" in line and "\n" not in line
+    assert f"[log not written: {task.failed_log.with_suffix('.json')}: disk quota exceeded]" in line
+    assert not task.failed_log.with_suffix(".json").exists()
+    assert {k: v for k, v in _files(tmp_path).items() if "/failed/" not in k} == before
+    assert _tmp_files(tmp_path) == []
+
+
+def test_cut_off_executed_notebook_is_not_kept_as_a_log(batch, tmp_path, monkeypatch):
+    """papermill's own write of the executed notebook hits the full disk: half a notebook."""
+    text = (batch["root"] / str(YEAR) / "lang-son.ipynb").read_text(encoding="utf-8")
+
+    def execute(task, out):
+        Path(out).write_text(text[: len(text) // 3], encoding="utf-8")
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))  # as a failed write(): no file name
+
+    task = reports.make_task("20", YEAR, STUB, tmp_path)
+    before = _old_report(tmp_path)
+    task.failed_log.parent.mkdir()
+    task.failed_log.write_text("an earlier run's log", encoding="utf-8")  # would no longer match
+    monkeypatch.setattr(reports, "_execute", execute)
+    result = reports.render(task, _context(task), "test")
+    line = result.failure.line()
+    assert f"writing: OSError: {task.ipynb}: file too large for this file system or limit" in line
+    assert not task.failed_log.exists() and "[log:" not in line
+    side = json.loads(task.failed_log.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["status"] == "failed" and side["error"]["log"] is None
+    assert {k: v for k, v in _files(tmp_path).items() if "/failed/" not in k} == before
+    assert _tmp_files(tmp_path) == []
+
+
+def _in_process_pool(todo, report, batch, progress, tqdm):
+    """``_run_pool`` without processes, so monkeypatched writers apply."""
+    for task, context in todo:
+        report.results.append(reports.render(task, context, batch))
+
+
+def test_full_disk_on_the_index_page_is_one_summary_line(batch, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PARLIB_REPORTS_DIR", str(tmp_path))
+    monkeypatch.setattr(reports, "_prepare_year", lambda year: batch["cache"])
+    monkeypatch.setattr(reports, "_execute", _fake_execute(batch["root"] / str(YEAR) / "lang-son.ipynb"))
+    monkeypatch.setattr(reports, "_run_pool", _in_process_pool)
+    (tmp_path / "index.html").write_text("OLD INDEX", encoding="utf-8")
+    _full_disk(monkeypatch, "index")
+    argv = ["report", "--province", "20", "--year", str(YEAR), "--template", str(STUB), "--no-progress"]
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].startswith("parlib report: 1 rendered, 0 up to date (skipped), 0 failed"), out
+    index = tmp_path / "index.html"
+    assert lines[1:] == [
+        f"FAILED index page {index}: no space left on the device (the previous page is kept)"
+    ]
+    assert "error" not in err
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "OLD INDEX"
+    for ext in ("ipynb", "html", "json"):  # the report itself is complete, mode 0666 minus the umask
+        assert (tmp_path / str(YEAR) / f"lang-son.{ext}").stat().st_mode & 0o777 == atomic.file_mode()
+    assert _tmp_files(tmp_path) == []
 
 
 # --------------------------------------------------------------------------- helpers
