@@ -1,12 +1,14 @@
 """Data for the report notebooks: computed once per year, cached, then loaded section by section.
 
 ``prepare(year)`` does the heavy work once (index scores and province cards, the national
-driver -> outcome regressions, the simplified map geometry) and writes small files under
-``config.processed_dir()/report_cache/<year>/``; the notebooks then only load and draw. Every
-file is written to a temporary name and renamed into place, ``manifest.json`` last. The cache is
-rebuilt when it is older than data/processed/panel.parquet (or observations.parquet, or the
-boundary file) or than the code that computes it, or with ``force=True``; a loader that finds
-the cache missing or stale calls ``prepare()`` itself.
+driver -> outcome regressions, the simplified map geometry) and writes small files into
+``config.processed_dir()/report_cache/<year>/<key>/``; the notebooks then only load and draw.
+``<key>`` is the sha256 of what the cache is made from (``cache_inputs``: the content of the
+current panel generation, of the boundary file and of the code that computes the cache), so
+freshness is decided by content alone: new inputs mean a new folder, the same inputs the same
+folder, whatever the file times. A folder is written whole to a temporary name and renamed into
+place with its manifest (``build.json``: key and sha256 of every file); a loader that finds no
+intact folder for the current inputs calls ``prepare()`` itself.
 
 Loaders, one per report section, take any spelling of a province and return objects that display
 themselves in a notebook and print as plain text elsewhere: ``Prose`` (Markdown), ``Chart`` (a
@@ -28,11 +30,8 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import textwrap
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +51,8 @@ CACHE_FORMAT = 4
 """Bumped when the cache layout changes: an older manifest counts as stale."""
 
 CACHE_DIRNAME = "report_cache"
-MANIFEST = "manifest.json"
+MANIFEST = "build.json"
+"""The cache folder's manifest (parlib.store): its inputs key and the sha256 of every file."""
 CACHE_FILES = (
     "meta.json",
     "cards.json",
@@ -94,8 +94,6 @@ INDEX_NAMES = {"PAPI": "PAPI", "PCI": "PCI", "SIPAS": "SIPAS", "PAR_INDEX": "PAR
 DPI = 96
 PNG_OPTIONS = {"compress_level": 1}
 """Fast PNG compression: level 6 (the default) costs about 3x the time for files only ~3% smaller."""
-FRESH_FOR = 5.0
-"""Seconds a loader trusts its last freshness check (one report's sections share one check)."""
 
 
 # --------------------------------------------------------------------------- display objects
@@ -197,9 +195,64 @@ def _figure(size: tuple[float, float]) -> Figure:
 # --------------------------------------------------------------------------- the cache
 
 
-def cache_dir(year: int) -> Path:
-    """data/processed/report_cache/<year>/ (not created)."""
+CACHE_CODE = [
+    "report_data.py", "record.py", "provinces.py", "sources/papi.py", "indices/*.py", "models/*.py",
+    "data/*.csv",
+]  # fmt: skip
+"""parlib's files whose change makes a report cache stale."""
+
+LOCK = ".prepare.lock"
+
+
+def _year_root(year: int) -> Path:
     return config.processed_dir() / CACHE_DIRNAME / str(_year(year))
+
+
+def cache_inputs(year: int) -> dict[str, Any] | None:
+    """What a year's cache is made from, by content; None while no panel is built.
+
+    The current build's key (the sha256 of every raw file it read and of its code), the sha256
+    of its files, of the boundary file and of the code that computes the cache, and the cache
+    format and national specification.
+    """
+    from parlib import store
+    from parlib.freshness import code_hashes, sha256_file
+
+    try:
+        gen = store.current()
+    except store.DamagedBuildError:
+        return None
+    if gen is None:
+        return None
+    geo = config.raw_dir() / GEOJSON
+    return {
+        "format": CACHE_FORMAT,
+        "year": _year(year),
+        # the build's key covers every raw file it read (the published tables that parlib.indices
+        # reads again, such as point_figures.csv, among them); the files, what was built from them
+        "build": gen.key,
+        "panel": dict(gen.manifest.get("files", {})),
+        "geojson": sha256_file(geo) if geo.is_file() else None,
+        "code": code_hashes(CACHE_CODE),
+        "national_spec": jsonable(NATIONAL_SPEC),
+    }
+
+
+def _key(year: int) -> str | None:
+    from parlib.freshness import sha256_json
+
+    inputs = cache_inputs(year)
+    return None if inputs is None else sha256_json(inputs)
+
+
+def cache_dir(year: int) -> Path:
+    """data/processed/report_cache/<year>/<key>/ for the current inputs (not created).
+
+    The folder is named by the sha256 of its inputs (``cache_inputs``), so a folder, once
+    complete, never changes: new inputs give a new folder.
+    """
+    key = _key(year)
+    return _year_root(year) / (key[:16] if key else "unbuilt")
 
 
 def _year(year: object) -> int:
@@ -211,126 +264,95 @@ def _year(year: object) -> int:
         raise ValueError(f"year must be an integer (got {year!r})") from None
 
 
-def _code_files() -> list[Path]:
-    """The code whose change makes a cache stale."""
-    pkg = config.PACKAGE_DIR
-    files = [pkg / "report_data.py", pkg / "record.py", pkg / "provinces.py", pkg / "sources" / "papi.py"]
-    for folder in ("indices", "models"):
-        files += sorted((pkg / folder).glob("*.py"))
-    files += sorted((pkg / "data").glob("*.csv"))
-    return [f for f in files if f.is_file()]
-
-
-def _data_files() -> list[Path]:
-    from parlib.panel import OBSERVATIONS_FILE, PANEL_FILE
-
-    out = [config.processed_dir() / PANEL_FILE, config.processed_dir() / OBSERVATIONS_FILE]
-    geo = config.raw_dir() / GEOJSON
-    return out + ([geo] if geo.is_file() else [])
+_VERIFIED: set[tuple[str, str]] = set()
+"""(folder, key) pairs this process has verified: a complete key folder never changes."""
 
 
 def is_fresh(year: int) -> bool:
-    """True when the year's cache is complete and newer than the panel, the boundaries and the code."""
-    directory = cache_dir(year)
-    manifest = directory / MANIFEST
+    """True when the cache of the current inputs exists and its files match its manifest (sha256)."""
+    from parlib import store
+
+    key = _key(year)
+    if key is None:
+        return False
+    directory = _year_root(year) / key[:16]
+    if (str(directory), key) in _VERIFIED:
+        return True
     try:
-        built = manifest.stat().st_mtime
-    except FileNotFoundError:
+        manifest = store.read_manifest(directory / MANIFEST, "")
+        if manifest.get("key") != key or set(manifest.get("files", {})) != set(CACHE_FILES):
+            return False
+        store.verify_folder(directory, manifest, "")
+    except store.DamagedBuildError:
         return False
-    if not all((directory / name).is_file() for name in CACHE_FILES):
-        return False
-    inputs = _data_files()
-    if not inputs[0].is_file():
-        return False
-    if any(p.stat().st_mtime > built for p in [*inputs, *_code_files()] if p.is_file()):
-        return False
-    try:
-        return json.loads(manifest.read_text("utf-8")).get("format") == CACHE_FORMAT
-    except (OSError, ValueError):
-        return False
+    _VERIFIED.add((str(directory), key))
+    return True
 
 
-def _write_files(directory: Path, files: Mapping[str, Callable[[Path], None]]) -> None:
-    """Write each file to a temporary name in ``directory`` and rename it into place."""
-    import tempfile
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, writer in files.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
-        os.close(fd)
-        try:
-            writer(Path(tmp))
-            os.replace(tmp, directory / name)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _json_writer(obj: Any) -> Callable[[Path], None]:
-    text = json.dumps(jsonable(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return lambda path: path.write_text(text, encoding="utf-8")
-
-
-def _parquet_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
-    return lambda path: frame.to_parquet(path, index=False)
-
-
-def _writer(name: str, value: Any) -> Callable[[Path], None]:
+def _bytes(name: str, value: Any) -> bytes:
+    """A cache file's content: JSON text, PNG bytes or parquet (deterministic for equal values)."""
     if name.endswith(".json"):
-        return _json_writer(value)
+        text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode()
     if name.endswith(".png"):
-        return lambda path: path.write_bytes(value)
-    return _parquet_writer(value)
+        return bytes(value)
+    buffer = io.BytesIO()
+    value.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def prepare(year: int, *, force: bool = False) -> Path:
     """Compute and cache everything the report notebooks of ``year`` load; return the cache folder.
 
-    A no-op (no file rewritten) when the cache is fresh and the panel is up to date; ``force``
-    rebuilds it. A year without PAPI (e.g. 2010) is cached too: its loaders say so in one line.
+    The panel is brought up to date first (parlib.panel: rebuilt when a raw file or the code
+    changed). A no-op (nothing written) when the cache of these inputs exists and is intact;
+    ``force`` rebuilds it. Concurrent calls take turns on a lock and the later ones find the
+    earlier's cache. A year without PAPI (e.g. 2010) is cached too: its loaders say so in one line.
     """
-    year = _year(year)
-    directory = cache_dir(year)
+    from parlib import atomic, fetch, store
     from parlib.panel import is_stale, load_panel
 
-    if not force and is_fresh(year) and not is_stale():
-        return directory
-    panel = load_panel()  # rebuilds observations and panel when the raw files or readers changed
-    stamp = _panel_stamp()
-    files = _build(year, panel, stamp)
-    _write_files(directory, {name: _writer(name, value) for name, value in files.items()})
-    import hashlib
+    year = _year(year)
+    if is_stale():
+        load_panel()  # rebuilds observations and panel when the raw files or readers changed
+    if (config.raw_dir() / GEOJSON).is_file():
+        fetch.verify([GEOJSON])  # the map reads it: a changed boundary file is refused like any raw file
+    if not force and is_fresh(year):
+        return cache_dir(year)
+    root = atomic.make_dir(_year_root(year))
+    with atomic.lock(root / LOCK, f"preparing the {year} report cache"):
+        atomic.sweep(root)
+        if not force and is_fresh(year):
+            return cache_dir(year)
+        key = _key(year)
+        panel = load_panel(rebuild=False)
+        files = _build(year, panel, key)
+        manifest = {"key": key, "year": year, "inputs": cache_inputs(year), "parlib_version": _version()}
+        payload = {name: _bytes(name, value) for name, value in files.items()}
+        folder = store.write_folder(root, key[:16], payload, manifest)
+        store.prune(root, keep={folder})
+        _VERIFIED.discard((str(folder), key))
+    return folder
 
-    digests = {name: hashlib.sha256((directory / name).read_bytes()).hexdigest() for name in files}
+
+def _version() -> str:
     from parlib import __version__
 
-    manifest = {
-        "format": CACHE_FORMAT,
-        "year": year,
-        "built": datetime.now(UTC).isoformat(timespec="seconds"),
-        "parlib_version": __version__,
-        "files": digests,
-        "national_spec": NATIONAL_SPEC,
-    }
-    _write_files(directory, {MANIFEST: _json_writer(manifest)})
-    return directory
+    return __version__
 
 
-def _panel_stamp() -> tuple[int, ...]:
-    return tuple(p.stat().st_mtime_ns for p in _data_files())
-
-
-_LAST_STAMP: list[tuple[int, ...]] = []
-
-
-def _index_results(stamp: tuple[int, ...]) -> dict:
-    """card.results() (cached per process by parlib.indices.card), recomputed when the processed files
-    changed since the last call in this process."""
+def _index_results(key: str) -> dict:
+    """card.results() (cached per process by parlib.indices.card), recomputed when the panel's
+    content changed since the last call in this process."""
     from parlib.indices import card
 
-    if _LAST_STAMP and _LAST_STAMP[-1] != stamp:
+    if _LAST_KEY and _LAST_KEY[-1] != key:
         card._default_results.cache_clear()
-    _LAST_STAMP[:] = [stamp]
+    _LAST_KEY[:] = [key]
     return card.results()
+
+
+_LAST_KEY: list[str] = []
 
 
 def _describe_years(years: Iterable[int]) -> str:
@@ -339,13 +361,13 @@ def _describe_years(years: Iterable[int]) -> str:
     return describe_years(years)
 
 
-def _build(year: int, panel: pd.DataFrame, stamp: tuple[int, ...]) -> dict[str, Any]:
+def _build(year: int, panel: pd.DataFrame, stamp: str) -> dict[str, Any]:
     from parlib.indices import card
     from parlib.sources import papi as papi_source
 
     results = _index_results(stamp)
     cards = {}
-    for pid in provinces.PROVINCES_63.index:
+    for pid in provinces.provinces("63", year).index:  # the provinces in force that year
         c = card.card(pid, year)
         cards[pid] = {**c.to_dict(), "lines": c.lines()}
     table = results["PAPI"].table
@@ -424,7 +446,7 @@ def _build(year: int, panel: pd.DataFrame, stamp: tuple[int, ...]) -> dict[str, 
 
 
 @lru_cache(maxsize=2)
-def _national_models(stamp: tuple[int, ...]) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def _national_models(stamp: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """The 3.1 specification fitted once per process and panel: (meta, fit_family table, within data)."""
     from parlib.errors import ParlibError
     from parlib.models import fit_family
@@ -566,7 +588,7 @@ def simplify_ring(points: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=2)
-def _map_rings(stamp: tuple[int, ...]) -> dict:
+def _map_rings(stamp: str) -> dict:
     """Exterior rings per province from the registry's geojson, simplified; ``error`` when missing."""
     from parlib.errors import ParlibError
 
@@ -594,22 +616,14 @@ def _map_rings(stamp: tuple[int, ...]) -> dict:
 # --------------------------------------------------------------------------- reading the cache
 
 
-_CHECKED: dict[tuple[str, int], float] = {}
-
-
 def _ensure(year: int) -> Path:
-    """The year's cache folder, prepared first when missing or stale (checked at most every FRESH_FOR s)."""
-    year = _year(year)
-    key, now = (str(config.processed_dir()), year), time.monotonic()
-    if now - _CHECKED.get(key, -math.inf) < FRESH_FOR:
-        return cache_dir(year)
-    folder = cache_dir(year) if is_fresh(year) else prepare(year)
-    _CHECKED[key] = time.monotonic()
-    return folder
+    """The cache folder of the current inputs, prepared first when missing or damaged."""
+    return cache_dir(year) if is_fresh(year) else prepare(year)
 
 
 @lru_cache(maxsize=64)
-def _read(path: str, mtime_ns: int) -> Any:
+def _read(path: str) -> Any:
+    """A cache file's content; cached by path, which names its content (key folders never change)."""
     if path.endswith(".json"):
         return json.loads(Path(path).read_text("utf-8"))
     if path.endswith(".png"):
@@ -618,14 +632,7 @@ def _read(path: str, mtime_ns: int) -> Any:
 
 
 def _file(year: int, name: str) -> Any:
-    path = _ensure(year) / name
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:  # removed since the last check: check again (and rebuild)
-        _CHECKED.clear()
-        path = _ensure(year) / name
-        mtime = path.stat().st_mtime_ns
-    return _read(str(path), mtime)
+    return _read(str(_ensure(year) / name))
 
 
 def _pid(province: object) -> str:
@@ -719,10 +726,62 @@ def _change_cell(facts: dict, year: int) -> str:
         return "no score the year before"
     text = f"{change:+.2f}"
     places = _places(_num(facts.get("rank_change")))
-    text += f", {places}" if places else ""
+    text += f", {places}{_in_source(facts)}" if places else ""
     if facts.get("comparable") is False:
         text += " (across a method change: not comparable)"
     return text
+
+
+def _in_source(facts: dict) -> str:
+    """Return ' in parlib's source' when the province's rank among PAPI's N is not its rank there."""
+    rank = _num(facts.get("rank"))
+    bounds = (_num(facts.get("published_rank_min")), _num(facts.get("published_rank_max")))
+    return "" if all(not math.isfinite(b) or b == rank for b in bounds) else " in parlib's source"
+
+
+def _rank_cell(facts: dict) -> str:
+    """'13 of 61'; '29 of 63 (29 of the 61 in parlib's source)' when PAPI ranked more than the source has."""
+    rank = _num(facts.get("rank"))
+    if not math.isfinite(rank):
+        return "not ranked"
+    n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
+    if not math.isfinite(published) or int(published) <= n:
+        return f"{int(rank)} of {n}"
+    low, high = _num(facts.get("published_rank_min")), _num(facts.get("published_rank_max"))
+    low = int(low) if math.isfinite(low) else int(rank)
+    high = int(high) if math.isfinite(high) else int(rank) + int(published) - n
+    shown = f"{low}" if low == high else f"{low}-{high}"
+    return f"{shown} of {int(published)} ({int(rank)} of the {n} in parlib's source)"
+
+
+def _tier_cell(facts: dict) -> str:
+    """The tier, with '(computed over the 61 ...)' when it is not PAPI's own banding."""
+    tier = facts.get("tier")
+    if not tier:
+        return "-"
+    if (facts.get("tier_text") or f"{tier} tier") == f"{tier} tier":
+        return tier
+    n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
+    if math.isfinite(published) and int(published) > n:
+        return f"{tier} (computed over the {n} in parlib's source; PAPI grouped {int(published)})"
+    return f"{tier} (computed over the {n} scored)"
+
+
+def _rank_of(facts: dict, year: int, rank: float, rank_of: float) -> str:
+    """'12 of 61 (2022)'; '2 of 61 in parlib's source (2024; PAPI ranked 63)' in a year PAPI ranked more."""
+    by_year = facts.get("published_rank_of_by_year") or {}
+    published = by_year.get(str(year), by_year.get(year))
+    if published is not None and int(published) > int(rank_of):
+        return f"{int(rank)} of {int(rank_of)} in parlib's source ({year}; PAPI ranked {int(published)})"
+    return f"{int(rank)} of {int(rank_of)} ({year})"
+
+
+def _source_gap(pid: str, year: int) -> str:
+    """' in parlib's source (PAPI ranked 63, as published)' for a province the source lacks, else ''."""
+    facts = _card(pid, year)["facts"]["PAPI"]
+    if facts.get("available") or _name(pid, year) not in (facts.get("missing_from_source") or []):
+        return ""
+    return f" in parlib's source (PAPI ranked {int(_num(facts['published_rank_of']))}, as published)"
 
 
 def glance(province: object, year: int) -> Prose:
@@ -735,9 +794,7 @@ def glance(province: object, year: int) -> Prose:
     if available:
         lines += [f"| Index | Score | Rank | Tier | Change since {year - 1} |", "|---|---|---|---|---|"]
         for key, f in available.items():
-            rank = _num(f["rank"])
-            rank_text = f"{int(rank)} of {int(_num(f['rank_of']))}" if math.isfinite(rank) else "not ranked"
-            row = [INDEX_NAMES.get(key, key), _score_cell(f), rank_text, f.get("tier") or "-",
+            row = [INDEX_NAMES.get(key, key), _score_cell(f), _rank_cell(f), _tier_cell(f),
                    _change_cell(f, year)]  # fmt: skip
             lines.append("| " + " | ".join(row) + " |")
             plain.append("  ".join(row))
@@ -803,21 +860,24 @@ def trajectory(province: object, year: int) -> Section | Prose:
     medians = _medians(year).reindex(mine.index)
     above = int((mine["value"] > medians).sum())
     best, worst = mine["rank"].idxmin(), mine["rank"].idxmax()
+    facts = _card(pid, year)["facts"]["PAPI"]
     text = (
         f"{name} was above the national median in {above} of its {len(mine)} PAPI years "
-        f"({mine.index.min()}-{mine.index.max()}). Its best rank was {int(mine.loc[best, 'rank'])} of "
-        f"{int(mine.loc[best, 'rank_of'])} ({best}), its lowest {int(mine.loc[worst, 'rank'])} of "
-        f"{int(mine.loc[worst, 'rank_of'])} ({worst})."
+        f"({mine.index.min()}-{mine.index.max()}). Its best rank was "
+        f"{_rank_of(facts, best, mine.loc[best, 'rank'], mine.loc[best, 'rank_of'])}, its lowest "
+        f"{_rank_of(facts, worst, mine.loc[worst, 'rank'], mine.loc[worst, 'rank_of'])}."
     )
     this_year = totals[(totals["year"] == year) & totals["province_id"].isin([pid, *peers])]
     if pid in set(this_year["province_id"]):
         order = this_year.sort_values("value", ascending=False)["province_id"].tolist()
-        text += (
-            f" In {year} it had the {_ordinal(order.index(pid) + 1)}highest total of the {len(order)} "
-            f"scored provinces of the {_region_label(region)} region."
-        )
+        gap = facts.get("missing_from_source") or []
+        regional = [_name(p, year) for p in peers if p not in set(this_year["province_id"])]
+        which = f"{len(order)} scored provinces of the {_region_label(region)} region"
+        if set(regional) & set(gap):
+            which = f"{len(order)} provinces of the {_region_label(region)} region in parlib's source"
+        text += f" In {year} it had the {_ordinal(order.index(pid) + 1)}highest total of the {which}."
     else:
-        text += f" It has no PAPI total for {year}."
+        text += f" It has no PAPI total for {year}{_source_gap(pid, year)}."
     text += (
         f" PAPI changed its method in {_and(meta['papi_breaks'])} (dotted lines): compare levels within a "
         "period, not across a change."
@@ -864,7 +924,7 @@ def profile(province: object, year: int) -> Section | Prose:
     name = _name(pid, year)
     dims = _dimensions(year, pid)
     if dims.empty:
-        return Prose(f"{name} has no PAPI dimension scores for {year}.")
+        return Prose(f"{name} has no PAPI dimension scores for {year}{_source_gap(pid, year)}.")
     labels = dims["label"].tolist()
     height = 1.3 + 0.42 * len(dims)
     fig = _figure((9.0, height))
@@ -907,7 +967,9 @@ def movers(province: object, year: int) -> Prose:
     name = _name(pid, year)
     facts = _card(pid, year)["facts"]["PAPI"]
     if not facts["available"]:
-        return Prose(f"{name} has no PAPI total for {year}, so there is no change to report.")
+        return Prose(
+            f"{name} has no PAPI total for {year}{_source_gap(pid, year)}, so there is no change to report."
+        )
     if year - 1 not in _meta(year)["papi_years"]:
         return Prose(f"{year} is the first PAPI year: there is no earlier year to compare with.")
     if facts.get("comparable") is False:
@@ -924,8 +986,8 @@ def movers(province: object, year: int) -> Prose:
     places = _places(_num(facts["rank_change"]))
     lines = [
         f"Compared with {year - 1}, {name}'s PAPI total {verb}{amount} "
-        f"({_fmt(_num(facts['previous_value']))} to {_fmt(_num(facts['value']))}), and its rank went from "
-        f"{previous} to {rank} ({places}).",
+        f"({_fmt(_num(facts['previous_value']))} to {_fmt(_num(facts['value']))}), and its rank"
+        f"{_in_source(facts)} went from {previous} to {rank} ({places}).",
         "",
     ]
     dims = _dimensions(year, pid)
@@ -1008,14 +1070,16 @@ def map_(province: object, year: int) -> Section | Prose:
         text = f"{name} is not on the map of the 63 provinces. {shades}"
     elif pid in totals.index:
         facts = _card(pid, year)["facts"]["PAPI"]
-        text = (
-            f"{name} (outlined in red) scored {totals[pid]:.2f}, rank {int(_num(facts['rank']))} of "
-            f"{int(_num(facts['rank_of']))}. {shades}"
-        )
+        ranked = facts.get("rank_text") or f"rank {int(_num(facts['rank']))} of {int(_num(facts['rank_of']))}"
+        text = f"{name} (outlined in red) scored {totals[pid]:.2f}, {ranked}. {shades}"
     else:
-        text = f"{name} (outlined in red) has no PAPI total for {year}. {shades}"
+        text = f"{name} (outlined in red) has no PAPI total for {year}{_source_gap(pid, year)}. {shades}"
     if unscored:
-        text += f" Not scored in {year} (grey, hatched): {_and(unscored)}."
+        lacking = _card(pid, year)["facts"]["PAPI"].get("missing_from_source") or []
+        if lacking:  # PAPI ranked them (as published); parlib's source has no score for them
+            text += f" No score in parlib's source for {year} (grey, hatched): {_and(unscored)}."
+        else:
+            text += f" Not scored in {year} (grey, hatched): {_and(unscored)}."
     return Section(chart, Prose(text))
 
 
@@ -1121,7 +1185,12 @@ def key_facts(province: object, year: int) -> dict[str, Any]:
 
     Keys: province_id, province, slug, year, papi_total, papi_rank, papi_rank_of, papi_tier,
     papi_value_change, papi_rank_change, papi_comparable, papi_national_median, pci_total, pci_rank,
-    sipas_total, par_index_total, unit_34 (name of the July-2025 unit), unit_34_id.
+    sipas_total, par_index_total, unit_34 (name of the July-2025 unit), unit_34_id; and for the
+    ranks and tiers as PAPI published them: papi_rank_of_published (N, the provinces PAPI ranked,
+    None where the published record has no N; it exceeds papi_rank_of, the provinces in parlib's
+    source, in 2024), papi_rank_text ('rank 29 of 63 (PAPI ranked 63; 2 are missing ...)'),
+    papi_tier_source ('published': PAPI's band sizes; 'computed': PAPI's quartile rule over the
+    provinces in the source).
     """
     year = _year(year)
     c = _card(province, year)
@@ -1144,6 +1213,9 @@ def key_facts(province: object, year: int) -> dict[str, Any]:
         "papi_rank": fact("PAPI", "rank", int),
         "papi_rank_of": fact("PAPI", "rank_of", int),
         "papi_tier": fact("PAPI", "tier", str),
+        "papi_tier_source": fact("PAPI", "tier_source", str),
+        "papi_rank_of_published": fact("PAPI", "published_rank_of", int),
+        "papi_rank_text": fact("PAPI", "rank_text", str),
         "papi_value_change": fact("PAPI", "value_change"),
         "papi_rank_change": fact("PAPI", "rank_change", int),
         "papi_comparable": fact("PAPI", "comparable", bool),

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +21,6 @@ import pandas as pd
 import pytest
 
 from parlib import config, plots
-from parlib.panel import OBSERVATIONS_FILE, PANEL_FILE
 from parlib.record import MIMETYPE, jsonable, payload, read_records, strip_records
 
 matplotlib.use("Agg")
@@ -35,10 +33,10 @@ def rd(raw, tmp_path_factory):
     from parlib import report_data
     from parlib.panel import load_panel
 
-    load_panel()  # build first if stale, so the copies below are current
-    folder = tmp_path_factory.mktemp("processed")
-    for name in (PANEL_FILE, OBSERVATIONS_FILE):
-        shutil.copy2(config.processed_dir() / name, folder / name)  # keeps the mtimes: not stale
+    load_panel()  # build first if stale, so the copy below is current
+    folder = tmp_path_factory.mktemp("processed") / "processed"
+    skip = shutil.ignore_patterns("report_cache", ".*")
+    shutil.copytree(config.processed_dir(), folder, symlinks=True, ignore=skip)  # one generation
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PARLIB_PROCESSED_DIR", str(folder))
         yield report_data
@@ -46,10 +44,8 @@ def rd(raw, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def prepared(rd):
-    """The 2022 cache, built cold once; (folder, seconds)."""
-    start = time.perf_counter()
-    folder = rd.prepare(2022)
-    return folder, time.perf_counter() - start
+    """The 2022 cache, built cold once: its folder."""
+    return rd.prepare(2022)
 
 
 @pytest.fixture(scope="module")
@@ -59,77 +55,85 @@ def papi_table():
     return papi.scores().table
 
 
-def _mtimes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.iterdir()}
 
 
 # --------------------------------------------------------------------------- the cache
 
 
 def test_prepare_writes_the_cache_under_processed_dir(rd, prepared):
-    folder, _ = prepared
-    assert folder == config.processed_dir() / "report_cache" / "2022"
-    assert folder.parent.parent == Path(os.environ["PARLIB_PROCESSED_DIR"])
+    folder = prepared
+    root = config.processed_dir() / "report_cache" / "2022"
+    assert folder.parent == root and root.parent.parent == Path(os.environ["PARLIB_PROCESSED_DIR"])
     names = {p.name for p in folder.iterdir()}
     assert names == {*rd.CACHE_FILES, rd.MANIFEST}
     manifest = json.loads((folder / rd.MANIFEST).read_text("utf-8"))
-    assert manifest["year"] == 2022 and manifest["format"] == rd.CACHE_FORMAT
-    assert set(manifest["files"]) == set(rd.CACHE_FILES)
+    assert manifest["year"] == 2022 and manifest["inputs"]["format"] == rd.CACHE_FORMAT
+    assert manifest["key"].startswith(folder.name) and set(manifest["files"]) == set(rd.CACHE_FILES)
+    assert "built" not in manifest  # no timestamp: equal inputs give equal bytes
     assert rd.is_fresh(2022)
 
 
-def test_second_prepare_is_fast_and_rewrites_nothing(rd, prepared):
-    folder, _ = prepared
-    before = _mtimes(folder)
-    start = time.perf_counter()
-    assert rd.prepare(2022) == folder
-    assert time.perf_counter() - start < 1.0
-    assert _mtimes(folder) == before
+def test_second_prepare_rewrites_nothing(rd, prepared):
+    before = _files(prepared)
+    assert rd.prepare(2022) == prepared
+    assert _files(prepared) == before
 
 
-def test_force_rewrites_every_file(rd, prepared):
-    folder, _ = prepared
-    before = _mtimes(folder)
-    time.sleep(0.01)
-    rd.prepare(2022, force=True)
-    after = _mtimes(folder)
+def test_force_rewrites_the_same_bytes(rd, prepared):
+    before = _files(prepared)
+    assert rd.prepare(2022, force=True) == prepared
+    after = _files(prepared)
     assert set(after) == set(before)
-    assert all(after[name] > before[name] for name in before)
-    assert not list(folder.glob("*.part")) and not list(folder.glob(".*"))
+    assert all(after[name][0] != before[name][0] for name in before)  # new files ...
+    assert {n: b for n, (_, b) in after.items()} == {n: b for n, (_, b) in before.items()}  # ... same bytes
+    assert not [p for p in prepared.parent.iterdir() if p.name.startswith(".") and "tmp" in p.name]
 
 
-def test_a_cache_older_than_the_panel_is_rebuilt(rd, prepared):
-    folder, _ = prepared
-    manifest = folder / rd.MANIFEST
-    panel = (config.processed_dir() / PANEL_FILE).stat().st_mtime
-    os.utime(manifest, (panel - 10, panel - 10))  # as if the panel had been rebuilt after the cache
+def test_freshness_is_content_not_file_times(rd, prepared):
+    for path in [prepared, *prepared.iterdir()]:
+        os.utime(path, (0, 0))  # as old as can be: still fresh
+    rd._VERIFIED.clear()
+    assert rd.is_fresh(2022)
+    cards = prepared / "cards.json"
+    stamp = cards.stat()
+    cards.write_bytes(cards.read_bytes()[:100])  # damaged, and its mtime put back
+    os.utime(cards, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    rd._VERIFIED.clear()
     assert not rd.is_fresh(2022)
-    rd.prepare(2022)
-    assert rd.is_fresh(2022) and manifest.stat().st_mtime > panel
+    assert rd.prepare(2022) == prepared and rd.is_fresh(2022)
+    assert json.loads(cards.read_text("utf-8"))["20"]["province_id"] == "20"
 
 
-def test_a_failed_write_leaves_no_part_file_and_the_old_cache(rd, prepared, monkeypatch):
-    folder, _ = prepared
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+def test_new_inputs_give_a_new_folder(rd, prepared, monkeypatch):
+    monkeypatch.setattr(rd, "CACHE_FORMAT", rd.CACHE_FORMAT + 100)  # stands for any changed input
+    assert not rd.is_fresh(2022)
+    folder = rd.prepare(2022)
+    assert folder != prepared and folder.parent == prepared.parent and not prepared.exists()
+    monkeypatch.undo()
+    assert rd.prepare(2022) == prepared
 
-    def broken(frame):
-        def write(path: Path) -> None:
-            path.write_bytes(b"half a parquet file")
-            raise OSError("disk full")
 
-        return write
+def test_a_failed_write_leaves_no_temporary_file_and_the_old_cache(rd, prepared, monkeypatch):
+    before = _files(prepared)
+    real = rd._bytes
 
-    monkeypatch.setattr(rd, "_parquet_writer", broken)
-    with pytest.raises(OSError, match="disk full"):
+    def broken(name, value):
+        if name.endswith(".parquet"):
+            raise OSError(28, "No space left on device")
+        return real(name, value)
+
+    monkeypatch.setattr(rd, "_bytes", broken)
+    with pytest.raises(OSError, match="No space left"):
         rd.prepare(2022, force=True)
-    assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
-    after = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert after == before
+    assert [p.name for p in prepared.parent.iterdir() if p.name.startswith(".") and "tmp" in p.name] == []
+    assert _files(prepared) == before
 
 
 def test_loaders_prepare_a_missing_year_themselves(rd, prepared):
     shutil.rmtree(rd.cache_dir(2021), ignore_errors=True)
-    rd._CHECKED.clear()
+    rd._VERIFIED.clear()
     assert not rd.is_fresh(2021)
     facts = rd.key_facts("Lạng Sơn", 2021)
     assert rd.is_fresh(2021)
@@ -392,3 +396,51 @@ def test_profile_and_choropleth(_close):
     assert len(gids["provinces"].get_paths()) == 2 and len(gids["missing"].get_paths()) == 1
     assert list(gids["provinces"].get_array()) == [1.0, 2.0]
     assert [t.get_text() for t in ax.texts if t.get_gid() == "highlight-label"] == ["Lạng Sơn"]
+
+
+def test_2024_report_prints_the_publisher_n_and_the_missing_provinces(rd, prepared):
+    """PAPI 2024: Hà Nội 29/63 (kinhtedothi); parlib's source (ml-mcdm 2024.csv) has 61: Vĩnh Phúc and
+    Tiền Giang are blank there. Reports say so instead of calling them unscored (issue 8, case 12)."""
+    md = rd.glance("Hà Nội", 2024)._repr_markdown_()
+    row = (
+        "| PAPI | 43.77 (scale 8-80) | 29 of 63 (29 of the 61 in parlib's source) | high-average (computed "
+        "over the 61 in parlib's source; PAPI grouped 63) | -0.19, down 14 places |"
+    )
+    assert row in md
+    assert "rank 29 of 63 (PAPI ranked 63; 2 are missing from parlib's source: Vĩnh Phúc, Tiền Giang)" in md
+    facts = rd.key_facts("Hà Nội", 2024)
+    assert (facts["papi_rank"], facts["papi_rank_of"], facts["papi_rank_of_published"]) == (29, 61, 63)
+    assert facts["papi_rank_text"].startswith("rank 29 of 63 (PAPI ranked 63;")
+    assert facts["papi_tier"] == "high-average" and facts["papi_tier_source"] == "computed"
+    gap = rd.glance("Vĩnh Phúc", 2024)._repr_markdown_()
+    assert "not scored" not in gap.split("- PCI")[0]
+    assert (
+        "PAPI 2024: no score in parlib's source, which has 61 provinces for 2024 while PAPI ranked 63" in gap
+    )
+    _, prose = rd.map_("Hà Nội", 2024).parts
+    assert "rank 29 of 63 (PAPI ranked 63;" in str(prose)
+    assert "No score in parlib's source for 2024 (grey, hatched): Vĩnh Phúc and Tiền Giang." in str(prose)
+    assert "in parlib's source (PAPI ranked 63, as published), so there is no change" in str(
+        rd.movers("Vĩnh Phúc", 2024)
+    )
+    # below the last published rank (Cao Bằng 51/63) the missing two could rank above: a range
+    assert (
+        "| 52-54 of 63 (52 of the 61 in parlib's source) | poor (computed over"
+        in rd.glance("Gia Lai", 2024)._repr_markdown_()
+    )
+    assert "its rank in parlib's source went from 51 to 52" in str(rd.movers("Gia Lai", 2024))
+    assert "+0.97, down 1 place in parlib's source |" in rd.glance("Gia Lai", 2024)._repr_markdown_()
+    _, prose = rd.trajectory("Tây Ninh", 2024).parts  # 2nd in 2024, its best year
+    assert "Its best rank was 2 of 61 in parlib's source (2024; PAPI ranked 63)" in str(prose)
+    _, prose = rd.trajectory("Hà Nội", 2024).parts
+    assert "of the 10 provinces of the Red River Delta region in parlib's source" in str(prose)
+
+
+def test_2023_report_tiers_are_as_published(rd, prepared):
+    """PAPI 2023 grouped its 61 scored provinces 15/15/15/16: Hà Nội (43.96) is the last of the 15 best,
+    Vĩnh Phúc (43.95) high-average (hanoitimes, issue 8 case 11)."""
+    md = rd.glance("Vĩnh Phúc", 2023)._repr_markdown_()
+    assert "| PAPI | 43.95 (scale 8-80) | 16 of 61 | high-average | -0.36, down 7 places |" in md
+    assert rd.key_facts("Vĩnh Phúc", 2023)["papi_tier"] == "high-average"
+    assert rd.key_facts("Hà Nội", 2023)["papi_tier"] == "best"
+    assert rd.key_facts("Vĩnh Phúc", 2023)["papi_tier_source"] == "published"
