@@ -10,6 +10,7 @@ export MPLBACKEND ?= Agg
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@echo "PARLIB_DATA_MIRROR=$${PARLIB_DATA_MIRROR:-(not set: raw files are downloaded from their pinned URLs)}"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +21,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install parlib with its dev tools
 
-data: $(STAMP) ## pull the raw files into data/raw (from $$PARLIB_DATA_MIRROR if set) and verify sha256
+data: $(STAMP) ## pull the raw files into data/raw (from $PARLIB_DATA_MIRROR if set) and verify sha256
 	$(BIN)/parlib data pull
 
-panel: data ## build data/processed/{observations,panel}.parquet
+panel: data ## verify the raw files and build data/processed/{observations,panel}.parquet (if changed)
 	$(BIN)/parlib data build
 
 reports: panel ## render the 63 province reports of the latest PAPI year; prints where reports/index.html is
@@ -40,11 +41,16 @@ test: data ## lint, then the whole test suite
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check parlib tests bench
 
-lab: panel ## start JupyterLab on the project
-	$(BIN)/jupyter lab --notebook-dir=.
+PORT ?= 8888
+# Jupyter refuses to run as root unless told; a container or CI shell is often root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: panel ## start JupyterLab on the project (make lab PORT=8899); open the URL it prints
+	$(BIN)/jupyter lab --notebook-dir=. --no-browser --port=$(PORT) $(ALLOW_ROOT)
 
 bench: panel ## run the benchmarks in bench/
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean: ## remove built data and reports (never data/raw)
-	rm -rf data/processed/*.parquet data/processed/build.json data/processed/report_cache reports/*/ reports/index.html
+	rm -rf data/processed/*.parquet data/processed/build.json data/processed/current data/processed/generations \
+		data/processed/report_cache data/processed/.build.lock reports/*/ reports/index.html
