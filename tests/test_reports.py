@@ -53,9 +53,10 @@ def no_kernel(monkeypatch):
     import papermill
 
     monkeypatch.setattr(papermill, "execute_notebook", boom)
-    monkeypatch.setattr(reports, "_executor", boom)
-    monkeypatch.setattr(reports, "render", boom)
-    monkeypatch.setattr(reports, "_prepare_year", boom)  # nor the per-year cache
+    # patched where they are looked up: run() and its pool live in parlib.reports.pool
+    monkeypatch.setattr(reports.pool, "_executor", boom)
+    monkeypatch.setattr(reports.pool, "render", boom)
+    monkeypatch.setattr(reports.pool, "_prepare_year", boom)  # nor the per-year cache
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -176,7 +177,7 @@ def batch(tmp_path_factory):
 
     mp = pytest.MonkeyPatch()
     mp.setenv("PARLIB_REPORTS_DIR", str(root))
-    mp.setattr(reports, "_prepare_year", prepare)
+    mp.setattr(reports.pool, "_prepare_year", prepare)
     out_lines: list[str] = []
     try:
         import contextlib
@@ -306,7 +307,7 @@ def test_index_links_every_report_with_its_numbers(batch):
 
 def test_rerun_skips_up_to_date_and_force_renders(batch, monkeypatch):
     root = batch["root"]
-    monkeypatch.setattr(reports, "_prepare_year", lambda year: batch["cache"])
+    monkeypatch.setattr(reports.pool, "_prepare_year", lambda year: batch["cache"])
     tasks = reports.plan(list(OK_NAMES), [YEAR], STUB, root)
     before = {p: p.stat().st_mtime_ns for p in (root / str(YEAR)).glob("*.*")}
     again = reports.run(tasks, jobs=2, progress=False)
@@ -327,7 +328,7 @@ def test_rerun_skips_up_to_date_and_force_renders(batch, monkeypatch):
 
 def test_stale_temp_files_of_a_killed_batch_are_swept(batch, monkeypatch):
     folder = batch["root"] / str(YEAR)
-    monkeypatch.setattr(reports, "_prepare_year", lambda year: batch["cache"])
+    monkeypatch.setattr(reports.pool, "_prepare_year", lambda year: batch["cache"])
     stale = folder / f".lang-son.bdead.0000{reports._TMP_MARK}.html"
     fresh = folder / f".ha-noi.bbusy.0000{reports._TMP_MARK}.html"  # a concurrent batch's: kept
     for path in (stale, fresh):
@@ -341,7 +342,7 @@ def test_stale_temp_files_of_a_killed_batch_are_swept(batch, monkeypatch):
 
 
 def test_success_removes_an_old_failed_log(batch, tmp_path, monkeypatch):
-    monkeypatch.setattr(reports, "_prepare_year", lambda year: None)
+    monkeypatch.setattr(reports.pool, "_prepare_year", lambda year: None)
     task = reports.make_task("20", YEAR, STUB, tmp_path)
     task.failed_log.parent.mkdir(parents=True)
     shutil.copy(batch["root"] / str(YEAR) / "failed" / f"{FAIL_SLUG}.ipynb", task.failed_log)
@@ -376,7 +377,7 @@ def test_keyboard_interrupt_while_writing_leaves_old_report_and_no_temp(batch, t
     for ext in ("ipynb", "html", "json"):
         shutil.copy(executed.with_suffix(f".{ext}"), task.folder / f"lang-son.{ext}")
     old = {p.name: p.read_bytes() for p in task.folder.iterdir()}
-    monkeypatch.setattr(reports, "_execute", _fake_execute(executed))
+    monkeypatch.setattr(reports.worker, "_execute", _fake_execute(executed))
     real_write = reports._write_text
 
     def interrupted_write(path, text):
@@ -385,7 +386,7 @@ def test_keyboard_interrupt_while_writing_leaves_old_report_and_no_temp(batch, t
             raise KeyboardInterrupt
         real_write(path, text)
 
-    monkeypatch.setattr(reports, "_write_text", interrupted_write)
+    monkeypatch.setattr(reports.worker, "_write_text", interrupted_write)
     with pytest.raises(KeyboardInterrupt):
         reports.render(task, _context(task), "test")
     assert {p.name: p.read_bytes() for p in task.folder.iterdir()} == old
@@ -394,12 +395,14 @@ def test_keyboard_interrupt_while_writing_leaves_old_report_and_no_temp(batch, t
 
 def test_keyboard_interrupt_on_a_fresh_report_writes_nothing(batch, tmp_path, monkeypatch):
     task = reports.make_task("20", YEAR, STUB, tmp_path)
-    monkeypatch.setattr(reports, "_execute", _fake_execute(batch["root"] / str(YEAR) / "lang-son.ipynb"))
+    monkeypatch.setattr(
+        reports.worker, "_execute", _fake_execute(batch["root"] / str(YEAR) / "lang-son.ipynb")
+    )
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reports, "to_html", interrupted)
+    monkeypatch.setattr(reports.worker, "to_html", interrupted)
     with pytest.raises(KeyboardInterrupt):
         reports.render(task, _context(task), "test")
     assert list(task.folder.iterdir()) == []
@@ -596,7 +599,10 @@ def test_cli_template_parameters_reach_the_tasks(no_kernel, monkeypatch):
 
 
 def _full_disk(monkeypatch, *names: str, code: int = errno.ENOSPC) -> list[str]:
-    """``_write_text`` fails (no space left) for a file whose name contains one of ``names``."""
+    """``_write_text`` fails (no space left) for a file whose name contains one of ``names``.
+
+    Patched where it is looked up: the worker's report files and logs, the site's index page.
+    """
     real, refused = reports._write_text, []
 
     def write(path, text):
@@ -605,7 +611,8 @@ def _full_disk(monkeypatch, *names: str, code: int = errno.ENOSPC) -> list[str]:
             raise OSError(code, os.strerror(code), str(path))
         return real(path, text)
 
-    monkeypatch.setattr(reports, "_write_text", write)
+    monkeypatch.setattr(reports.worker, "_write_text", write)
+    monkeypatch.setattr(reports.site, "_write_text", write)
     return refused
 
 
@@ -613,7 +620,7 @@ def test_full_disk_fails_that_report_only_and_keeps_the_previous_one(batch, tmp_
     executed = batch["root"] / str(YEAR) / "lang-son.ipynb"
     task = reports.make_task("20", YEAR, STUB, tmp_path)
     before = _old_report(tmp_path)
-    monkeypatch.setattr(reports, "_execute", _fake_execute(executed))
+    monkeypatch.setattr(reports.worker, "_execute", _fake_execute(executed))
     refused = _full_disk(monkeypatch, ".html")
     result = reports.render(task, _context(task), "test")
     assert refused and result.status == "failed"
@@ -638,7 +645,7 @@ def test_full_disk_for_the_logs_too_leaves_no_partial_log(batch, tmp_path, monke
     executed = batch["root"] / str(YEAR) / "lang-son.ipynb"
     task = reports.make_task("20", YEAR, STUB, tmp_path)
     before = _old_report(tmp_path)
-    monkeypatch.setattr(reports, "_execute", _fake_execute(executed))
+    monkeypatch.setattr(reports.worker, "_execute", _fake_execute(executed))
     _full_disk(monkeypatch, ".json", ".html", code=errno.EDQUOT)
     result = reports.render(task, _context(task), "test")
     line = result.failure.line()
@@ -661,7 +668,7 @@ def test_cut_off_executed_notebook_is_not_kept_as_a_log(batch, tmp_path, monkeyp
     before = _old_report(tmp_path)
     task.failed_log.parent.mkdir()
     task.failed_log.write_text("an earlier run's log", encoding="utf-8")  # would no longer match
-    monkeypatch.setattr(reports, "_execute", execute)
+    monkeypatch.setattr(reports.worker, "_execute", execute)
     result = reports.render(task, _context(task), "test")
     line = result.failure.line()
     assert f"writing: OSError: {task.ipynb}: file too large for this file system or limit" in line
@@ -680,9 +687,11 @@ def _in_process_pool(todo, report, batch, progress, tqdm):
 
 def test_full_disk_on_the_index_page_is_one_summary_line(batch, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PARLIB_REPORTS_DIR", str(tmp_path))
-    monkeypatch.setattr(reports, "_prepare_year", lambda year: batch["cache"])
-    monkeypatch.setattr(reports, "_execute", _fake_execute(batch["root"] / str(YEAR) / "lang-son.ipynb"))
-    monkeypatch.setattr(reports, "_run_pool", _in_process_pool)
+    monkeypatch.setattr(reports.pool, "_prepare_year", lambda year: batch["cache"])
+    monkeypatch.setattr(
+        reports.worker, "_execute", _fake_execute(batch["root"] / str(YEAR) / "lang-son.ipynb")
+    )
+    monkeypatch.setattr(reports.pool, "_run_pool", _in_process_pool)
     (tmp_path / "index.html").write_text("OLD INDEX", encoding="utf-8")
     _full_disk(monkeypatch, "index")
     argv = ["report", "--province", "20", "--year", str(YEAR), "--template", str(STUB), "--no-progress"]
@@ -743,6 +752,31 @@ def test_index_escapes_html(tmp_path):
     page = reports.write_index(tmp_path).read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;" in page and "half" not in page
+
+
+def test_index_rank_uses_the_publishers_n_from_papi_rank_text(tmp_path):
+    """Hà Nội 2024: 29 of the 61 in parlib's source, 29 of the 63 PAPI ranked (key_facts' papi_rank_text)."""
+    folder = tmp_path / "2024"
+    folder.mkdir()
+    long = "rank 29 of 63 (PAPI ranked 63; 2 are missing from parlib's source: Vĩnh Phúc, Tiền Giang)"
+    records = {
+        "ha-noi": {"papi_rank": 29, "papi_rank_of": 61, "papi_rank_text": long},
+        "lang-son": {"papi_rank": 5, "papi_rank_of": 61, "papi_rank_text": "rank 5 of 61"},
+        "hai-phong": {"papi_rank": 40, "papi_rank_of": 61},  # an older sidecar: no papi_rank_text
+        "bac-ninh": {"papi_rank": 7, "papi_rank_of": 61, "papi_rank_text": 'rank 6-8 of 63 (x "<b>")'},
+    }
+    for stem, rec in records.items():
+        side = {"status": "ok", "province": stem, "records": rec}
+        (folder / f"{stem}.json").write_text(json.dumps(side), encoding="utf-8")
+        (folder / f"{stem}.html").write_text("", encoding="utf-8")
+        (folder / f"{stem}.ipynb").write_text("", encoding="utf-8")
+    page = reports.write_index(tmp_path).read_text(encoding="utf-8")
+    title = "rank 29 of 63 (PAPI ranked 63; 2 are missing from parlib&#x27;s source: Vĩnh Phúc, Tiền Giang)"
+    assert f'<td class="num" title="{title}">29 of 63</td>' in page  # short cell, the rest as its title
+    assert "29 of 61" not in page and ">PAPI ranked" not in page
+    assert '<td class="num">5 of 61</td>' in page  # short already: no title
+    assert '<td class="num">40 of 61</td>' in page  # the fallback: papi_rank of papi_rank_of
+    assert '<td class="num" title="rank 6-8 of 63 (x &quot;&lt;b&gt;&quot;)">6-8 of 63</td>' in page
 
 
 @pytest.mark.slow

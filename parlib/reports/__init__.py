@@ -1,0 +1,142 @@
+"""The report runner: papermill templates -> reports/<year>/<slug>.ipynb, .html and .json.
+
+>>> from parlib import reports
+>>> tasks = reports.plan(["Lạng Sơn", "Cao Bằng"], [2022])      # validated, no kernel started
+>>> batch = reports.run(tasks, jobs=2)                            # parallel processes, one bar
+>>> print(batch.summary()); batch.index                           # reports/index.html
+
+The issue and DESIGN.md "Reports" are the spec. Each decision is documented in the module that
+carries it out; the modules import one way, top to bottom:
+
+- ``params``: the error, the province and the year (**validation first**: a hostile province,
+  a year outside ``report_years()``, a province in a year it did not exist);
+- ``template``: the template must be a notebook with a cell tagged ``parameters`` (its content
+  is never echoed);
+- ``rules``: ``TEMPLATE_RULES`` and ``validate``: unknown parameters refused, each declared one
+  checked by its template's rule;
+- ``tasks``: ``Task``, ``make_task``, ``plan`` (output paths only from the registry slug);
+- ``results``: ``Failure``, ``TaskResult``, ``BatchReport``;
+- ``files``: **atomic outputs** (``parlib.atomic``) and one-line write errors;
+- ``provenance``: hashes, data stamp, versions, recorded values; **up to date** by content;
+- ``watchdog``: **workers die with the batch** (parent-death signal, watchdog thread);
+- ``execute``: papermill in a kernel on IPC sockets, retried once on a start-up clash;
+- ``site``: HTML without code (``to_html``) and reports/index.html (``write_index``);
+- ``worker``: ``render``, the worker function: one report into a temporary folder, renamed
+  into place, failure logs kept apart;
+- ``pool``: ``run``: **processes, not threads** (a spawn process pool), **heavy work once**
+  (``report_data.prepare`` per year in the parent), failures collected, **scale** (the
+  executor is the swap point for Dask).
+
+The names below are re-exported for callers, with the few private ones that bench/batch.py
+and the tests read (``_executor``, ``_execute``, ``_write_text``, ``_sha256_file``,
+``_TMP_MARK``). A test that replaces a function patches it in the module that looks it up
+(``reports.pool._executor``, ``reports.worker._execute``): patching it here changes nothing.
+"""
+
+from __future__ import annotations
+
+from parlib.reports.execute import INLINE_BACKEND, KERNEL_NAME, START_TIMEOUT
+from parlib.reports.execute import _execute as _execute
+from parlib.reports.files import _write_text as _write_text
+from parlib.reports.params import (
+    GEO,
+    ReportParameterError,
+    check_in_force,
+    format_years,
+    latest_year,
+    parse_years,
+    report_years,
+    validate_province,
+    validate_year,
+)
+from parlib.reports.pool import _TMP_MARK as _TMP_MARK
+from parlib.reports.pool import STALE_TMP_S, run
+from parlib.reports.pool import _executor as _executor
+from parlib.reports.provenance import (
+    RECORD_MIMETYPE,
+    SIDECAR_SCHEMA,
+    VERSION_PACKAGES,
+    data_stamp,
+    inputs_key,
+    is_up_to_date,
+    package_versions,
+    raw_file_hashes,
+    read_records,
+)
+from parlib.reports.provenance import _sha256_file as _sha256_file
+from parlib.reports.results import BatchReport, Failure, TaskResult
+from parlib.reports.rules import (
+    DRIVERS_RULES,
+    PROVINCE_RULES,
+    SEED_MAX,
+    TEMPLATE_RULES,
+    Check,
+    Rule,
+    TemplateRules,
+    cli_parameters,
+    rules_for,
+    validate,
+)
+from parlib.reports.site import to_html, write_index
+from parlib.reports.tasks import Task, make_task, plan
+from parlib.reports.template import (
+    MAX_TEMPLATE_BYTES,
+    check_template,
+    default_template,
+    template_defaults,
+    template_parameters,
+)
+from parlib.reports.watchdog import PR_SET_PDEATHSIG, WATCH_INTERVAL_S
+from parlib.reports.worker import render
+
+__all__ = [
+    "DRIVERS_RULES",
+    "GEO",
+    "INLINE_BACKEND",
+    "KERNEL_NAME",
+    "MAX_TEMPLATE_BYTES",
+    "PROVINCE_RULES",
+    "PR_SET_PDEATHSIG",
+    "RECORD_MIMETYPE",
+    "SEED_MAX",
+    "SIDECAR_SCHEMA",
+    "STALE_TMP_S",
+    "START_TIMEOUT",
+    "TEMPLATE_RULES",
+    "VERSION_PACKAGES",
+    "WATCH_INTERVAL_S",
+    "BatchReport",
+    "Check",
+    "Failure",
+    "ReportParameterError",
+    "Rule",
+    "Task",
+    "TaskResult",
+    "TemplateRules",
+    "check_in_force",
+    "check_template",
+    "cli_parameters",
+    "data_stamp",
+    "default_template",
+    "format_years",
+    "inputs_key",
+    "is_up_to_date",
+    "latest_year",
+    "make_task",
+    "package_versions",
+    "parse_years",
+    "plan",
+    "raw_file_hashes",
+    "read_records",
+    "render",
+    "report_years",
+    "rules_for",
+    "run",
+    "template_defaults",
+    "template_parameters",
+    "to_html",
+    "validate",
+    "validate_province",
+    "validate_year",
+    "write_index",
+]
