@@ -219,3 +219,17 @@ def number_rows(frame: pd.DataFrame, path: Path, *, encoding: str = "utf-8-sig")
     if lines is None or len(lines) != len(frame):
         return pd.Series(pd.NA, index=frame.index, dtype="Int64")
     return pd.Series(lines, index=frame.index, dtype="Int64")
+
+
+def read_guide(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """A small CSV layout guide as text cells, with the file line each record ends on (header = 1)."""
+    import csv
+    import io
+
+    with reading(path):
+        reader = csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig")))
+        records, lines = [], []
+        for record in reader:
+            records.append(record)
+            lines.append(reader.line_num)
+    return pd.DataFrame(records, columns=reader.fieldnames or [], dtype=str), lines

@@ -57,7 +57,6 @@ the PLAN series 2006-2015) equals these plan values on all 633 province-years; i
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -71,7 +70,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize
-from parlib.sources import finish, reading
+from parlib.sources import finish, read_guide, reading
 
 INDEX = "BUDGET"
 GEO = "63"
@@ -169,14 +168,7 @@ def layouts(raw: Path | None = None) -> list[Layout]:
     """Both layout guides as Layout rows (final accounts first); no workbook is opened."""
     out: list[Layout] = []
     for kind, guide in GUIDES.items():
-        path = raw_path(guide, raw)
-        with reading(path):
-            reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-            records, lines = [], []
-            for record in reader:
-                records.append(record)
-                lines.append(reader.line_num)  # the line the record ends on (header = line 1)
-        frame = pd.DataFrame(records, columns=reader.fieldnames or [], dtype=str)
+        frame, lines = read_guide(raw_path(guide, raw))
         require_columns(frame, ["year", "sheetIndex", "startRow", "keepRow"], guide)
         years: set[int] = set()
         for i, row in frame.fillna("").iterrows():

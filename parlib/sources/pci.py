@@ -41,7 +41,6 @@ own detail sheet 'Ho tro doanh nghiep'; the pages differ by 0.06-1.8).
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import warnings
@@ -54,7 +53,7 @@ from parlib.clean import is_missing, parse_number, require_columns
 from parlib.config import raw_path
 from parlib.errors import SourceFormatError, UnknownProvinceError
 from parlib.provinces import normalize, strip_diacritics
-from parlib.sources import finish, reading
+from parlib.sources import finish, read_guide, reading
 
 INDEX = "PCI"
 GEO = "63"
@@ -175,14 +174,7 @@ def _int(value: str, what: str, line: int, minimum: int) -> int:
 
 def layouts(raw: Path | None = None) -> list[Layout]:
     """Parse PCI_Import.csv into one Layout per year (no sheet is opened here)."""
-    path = raw_path(IMPORT_FILE, raw)
-    with reading(path):
-        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-        records, lines = [], []
-        for record in reader:
-            records.append(record)
-            lines.append(reader.line_num)  # the line the record ends on (header = line 1)
-    guide = pd.DataFrame(records, columns=reader.fieldnames or [], dtype=str)
+    guide, lines = read_guide(raw_path(IMPORT_FILE, raw))
     require_columns(guide, _LAYOUT_COLUMNS + list(_IMPORT_COLUMNS), IMPORT_FILE)
     out: list[Layout] = []
     for i, row in guide.fillna("").iterrows():

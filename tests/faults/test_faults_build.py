@@ -22,8 +22,6 @@ import pytest
 from fault_helpers import (
     ROOT,
     cli,
-    copy_raw,
-    env,
     error_line,
     in_namespace,
     namespaces,
@@ -37,25 +35,6 @@ from parlib.cli import main
 PAPI_2024 = "ml-mcdm/data/csv/2024.csv"
 PAPI_XLSX = "vietnamdata/data-raw/PAPI/PAPI_2011-2016.xlsx"
 SIPAS_2019 = "published/sipas/sipas_2019_partial.csv"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, raw):
-    """A processed folder built once from the real raw files (copied by each test)."""
-    out = tmp_path_factory.mktemp("built") / "processed"
-    panel.build(raw=raw, out=out)
-    return out
-
-
-@pytest.fixture
-def site(tmp_path, raw, built):
-    """Private raw copy, a processed folder holding the real build, an empty reports folder."""
-    raw_copy = copy_raw(raw, tmp_path / "raw")
-    processed = tmp_path / "processed"
-    shutil.copytree(built, processed, symlinks=True)
-    reports = tmp_path / "reports"
-    environ = env(PARLIB_RAW_DIR=raw_copy, PARLIB_PROCESSED_DIR=processed, PARLIB_REPORTS_DIR=reports)
-    return raw_copy, processed, reports, environ
 
 
 def _papi(processed: Path, pid: str, year: int) -> float:
@@ -342,19 +321,20 @@ def test_full_disk_by_file_size_limit(site):
 # --------------------------------------------------------------------------- case 6: two builds at once
 
 
+def _start_build(environ) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "parlib.cli", "data", "build", "--force"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_two_builds_take_turns(site):
     _, processed, _, environ = site
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "parlib.cli", "data", "build", "--force"],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    procs = [_start_build(environ) for _ in range(2)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
     assert [r[0] for r in results] == [0, 0], results
     store.current(processed).verify()
@@ -364,14 +344,7 @@ def test_two_builds_take_turns(site):
 def test_a_build_waits_for_the_lock(site):
     _, processed, _, environ = site
     with atomic.lock(processed / store.LOCK, "testing"):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "parlib.cli", "data", "build", "--force"],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = _start_build(environ)
         time.sleep(3)
         assert proc.poll() is None  # waiting, not crashing
     _, err = proc.communicate(timeout=300)

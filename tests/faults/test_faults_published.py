@@ -14,33 +14,10 @@ Every command runs on private copies (PARLIB_RAW_DIR, PARLIB_PROCESSED_DIR, PARL
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from fault_helpers import cli, copy_raw, env, error_line, reregister, snapshot
-
-from parlib import panel
+from fault_helpers import cli, error_line, reregister, snapshot
 
 POINTS = "published/point_figures.csv"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, raw):
-    """A processed folder built once from the real raw files (copied by each test)."""
-    out = tmp_path_factory.mktemp("built") / "processed"
-    panel.build(raw=raw, out=out)
-    return out
-
-
-@pytest.fixture
-def site(tmp_path, raw, built):
-    """Private raw copy, a processed folder holding the real build, an empty reports folder."""
-    raw_copy = copy_raw(raw, tmp_path / "raw")
-    processed = tmp_path / "processed"
-    shutil.copytree(built, processed, symlinks=True)
-    reports = tmp_path / "reports"
-    environ = env(PARLIB_RAW_DIR=raw_copy, PARLIB_PROCESSED_DIR=processed, PARLIB_REPORTS_DIR=reports)
-    return raw_copy, processed, reports, environ
 
 
 def _papi_line(stdout: str, year: int) -> str:
