@@ -18,7 +18,10 @@ Observations on the 34-unit geography (geo "34") stay in the observations table 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -53,12 +56,23 @@ def units(modules: list[ModuleType] | None = None) -> dict[str, tuple[float, flo
     return merged
 
 
-def read_observations(raw: Path | None = None) -> pd.DataFrame:
-    """Read every source and return the validated long table (nothing is written)."""
+def read_observations(
+    raw: Path | None = None,
+    cache: Path | None = None,
+    refresh: bool = False,
+    keep: list[Callable[[], None]] | None = None,
+) -> pd.DataFrame:
+    """Read every source and return the validated long table (nothing is written).
+
+    ``cache``: a folder of kept reader outputs (``read_source``; ``refresh`` reads every file
+    anyway); None reads every file. What should be kept is appended to ``keep`` as calls that
+    write it, for the caller to make once the build has succeeded.
+    """
     from parlib.sources import with_provenance  # keeps source_row / source_sheet for the messages
 
+    raw = raw or config.raw_dir()
     modules = source_modules()
-    frames = [m.read(raw) for m in modules]
+    frames = [read_source(m, raw, cache, refresh, keep) for m in modules]
     obs = pd.concat([with_provenance(f) for f in frames if len(f)], ignore_index=True)
     obs = obs.astype(
         {"index": str, "component": str, "province_id": str, "geo": str, "unit": str, "source": str}
@@ -68,8 +82,64 @@ def read_observations(raw: Path | None = None) -> pd.DataFrame:
     obs["method_era"] = obs["method_era"].astype("object").where(obs["method_era"].notna(), None)
     from parlib import schema  # pandera is only needed to build, not to load
 
-    schema.validate_observations(obs, units(modules), raw=raw or config.raw_dir())
+    schema.validate_observations(obs, units(modules), raw=raw)
     return obs[OBS_COLUMNS].sort_values(schema.KEY, ignore_index=True)
+
+
+READERS = "readers"
+"""Sub-folder of data/processed holding each reader's last output, named by the hash of its inputs."""
+
+
+def read_source(
+    module: ModuleType,
+    raw: Path,
+    cache: Path | None = None,
+    refresh: bool = False,
+    keep: list[Callable[[], None]] | None = None,
+) -> pd.DataFrame:
+    """``module.read(raw)``, or its output kept in ``cache`` from a read of the same bytes by the same code.
+
+    The entry is named by the sha256 of the module's raw files and of parlib's reading code
+    (``CODE``), and its file is checked against its manifest before use: a changed input reads
+    the files again, a damaged entry is read again too. Only the module whose files changed is
+    read again, so a build after editing one table takes about a second instead of six. A new
+    entry is written by the call appended to ``keep`` (at once when ``keep`` is None).
+    """
+    if cache is None:
+        return module.read(raw)
+    from parlib import store
+    from parlib.freshness import code_hashes, sha256_file, sha256_json
+
+    short = module.__name__.rsplit(".", 1)[-1]
+    names = sorted({*getattr(module, "FILES", []), *_discovered(raw, DISCOVERED.get(short, []))})
+    inputs = {
+        "module": short,
+        "raw": {n: sha256_file(raw / n) if (raw / n).is_file() else None for n in names},
+        "code": code_hashes(CODE),
+    }
+    key = sha256_json(inputs)
+    entry = cache / f"{short}-{key[:16]}"
+    try:
+        manifest = store.read_manifest(entry / store.MANIFEST, "")
+        if manifest.get("key") == key and not refresh:
+            store.verify_folder(entry, manifest, "")
+            return pd.read_parquet(entry / OBSERVATIONS_FILE)
+    except store.DamagedBuildError:
+        pass  # no entry, or a damaged one: read the files
+    frame = module.read(raw)
+
+    def write() -> None:
+        manifest = {"key": key, "inputs": inputs}
+        store.write_folder(cache, entry.name, {OBSERVATIONS_FILE: _parquet_bytes(frame)}, manifest)
+        for old in cache.glob(f"{short}-*"):  # this reader's entries for other inputs
+            if old != entry and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+
+    if keep is None:
+        write()
+    else:
+        keep.append(write)
+    return frame
 
 
 def to_panel(obs: pd.DataFrame) -> pd.DataFrame:
@@ -112,8 +182,9 @@ def value_columns(panel: pd.DataFrame) -> list[str]:
 CODE = ["sources/*.py", "panel.py", "schema.py", "provinces.py", "clean.py", "fetch.py", "data/*.csv"]
 """parlib's files (relative to the package) whose change makes the processed data stale."""
 
-DISCOVERED = ["published/**/*.csv"]
-"""Globs under data/raw whose matches a reader reads besides the modules' FILES (a new file is an input)."""
+DISCOVERED = {"published": ["published/**/*.csv"]}
+"""Reader -> globs under data/raw whose matches it reads besides its FILES (a new file is an input)."""
+_PATTERNS = [pattern for patterns in DISCOVERED.values() for pattern in patterns]
 
 
 def raw_inputs(raw: Path | None = None) -> list[str]:
@@ -124,7 +195,7 @@ def raw_inputs(raw: Path | None = None) -> list[str]:
     return sorted(names)
 
 
-def _discovered(raw: Path, patterns: list[str] = DISCOVERED) -> list[str]:
+def _discovered(raw: Path, patterns: list[str] = _PATTERNS) -> list[str]:
     return sorted({p.relative_to(raw).as_posix() for pattern in patterns for p in raw.glob(pattern)})
 
 
@@ -155,8 +226,9 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
     Every raw file is checked against data/raw/registry.csv (sha256) before any is read; a
     mismatch stops the build with one line naming the file. Both files and their manifest become
     visible together as one generation (parlib.store). When the current generation was made
-    from exactly these inputs (content hashes), nothing is rebuilt unless ``force``. Concurrent
-    builds of one folder take turns (the second then finds the first's result fresh).
+    from exactly these inputs (content hashes), nothing is rebuilt; a reader whose own files did
+    not change gives its kept output (``read_source``). ``force`` reads every file again.
+    Concurrent builds of one folder take turns (the second then finds the first's result fresh).
     """
     from parlib import fetch, store
     from parlib.freshness import sha256_json
@@ -164,12 +236,16 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
     raw = raw or config.raw_dir()
     out = store.folder(out)
     with store.build_lock(out):
+        from parlib import atomic
+
+        atomic.sweep(out / READERS)  # what a killed build left (we hold the lock)
         names = raw_inputs(raw)
         if not force and stale_reason(raw, out) is None:
             return pd.read_parquet(store.current(out).file(PANEL_FILE))
         fetch.verify(names, raw)  # before any reader opens a file
         state = _state(raw, names)
-        obs = read_observations(raw)
+        keep: list[Callable[[], None]] = []
+        obs = read_observations(raw, cache=out / READERS, refresh=force, keep=keep)
         panel = to_panel(obs)
         from parlib import schema
 
@@ -177,11 +253,14 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
         manifest = {
             "key": sha256_json(state),
             "inputs": state,
-            "discovered": {pattern: _discovered(raw, [pattern]) for pattern in DISCOVERED},
+            "discovered": {pattern: _discovered(raw, [pattern]) for pattern in _PATTERNS},
             "rows": {OBSERVATIONS_FILE: len(obs), PANEL_FILE: len(panel)},
         }
         files = {OBSERVATIONS_FILE: _parquet_bytes(obs), PANEL_FILE: _parquet_bytes(panel)}
         store.publish(out, files, manifest)
+        for write in keep:  # only a build that succeeded keeps its readers' outputs
+            with contextlib.suppress(OSError):  # a full disk now costs the next build time, not this one
+                write()
     return panel
 
 

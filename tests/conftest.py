@@ -7,8 +7,13 @@ import os
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Two test workers on two cores: one BLAS thread each. OpenBLAS's default (a thread per core, busy
+# waiting) makes two workers thrash; set here, before numpy is first imported, and inherited by
+# the kernels and subprocesses the tests start.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from parlib import config
+from parlib import config  # noqa: E402  (after the BLAS settings)
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +23,16 @@ def raw():
     if not (path / "ml-mcdm").is_dir():
         pytest.fail(f"{path} has no pulled files: run `make data` (or `parlib data pull`) first")
     return path
+
+
+@pytest.fixture(scope="session")
+def built_processed(tmp_path_factory, raw):
+    """A processed folder built once per test process from the real raw files (copy it to change it)."""
+    from parlib import panel
+
+    out = tmp_path_factory.mktemp("built") / "processed"
+    panel.build(raw=raw, out=out)
+    return out
 
 
 def pytest_collectstart(collector):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from faults.fault_helpers import copy_raw, reregister, snapshot
+from faults.fault_helpers import copy_raw, make_stale, reregister, snapshot
 
 from parlib import panel as panel_mod
+from parlib import store
 from parlib.cli import main
 from parlib.sources import published
 
@@ -28,12 +29,11 @@ PAPI_DIMENSIONS = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, raw):
-    """A panel built from the real raw files into a private processed dir."""
-    out = tmp_path_factory.mktemp("processed")
-    panel = panel_mod.build(out=out)
-    obs = pd.read_parquet(out / panel_mod.OBSERVATIONS_FILE)
-    return out, panel, obs
+def built(built_processed):
+    """The panel built from the real raw files into a private processed dir: (folder, panel, obs)."""
+    panel = pd.read_parquet(built_processed / panel_mod.PANEL_FILE)
+    obs = pd.read_parquet(built_processed / panel_mod.OBSERVATIONS_FILE)
+    return built_processed, panel, obs
 
 
 def test_panel_keys_and_grid(built):
@@ -170,7 +170,7 @@ def _edit_csv(path, edit) -> None:
 def _build_fails(sandbox, capsys, *expected: str) -> str:
     _, processed = sandbox
     before = _digest(processed)
-    assert main(["data", "build", "--force"]) == 1
+    assert main(["data", "build"]) == 1  # the edit makes it stale: the edited reader reads again
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("parlib: error:")]
     assert len(err) == 1, err
     for text in expected:
@@ -226,7 +226,6 @@ def test_value_outside_its_scale(sandbox, capsys):
 
 def test_interrupted_build_leaves_processed_as_it_was(sandbox, monkeypatch):
     _, processed = sandbox
-    before = _digest(processed)
     real = pd.DataFrame.to_parquet
     calls = []
 
@@ -237,6 +236,49 @@ def test_interrupted_build_leaves_processed_as_it_was(sandbox, monkeypatch):
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    make_stale(processed)
+    before = _digest(processed)
     with pytest.raises(KeyboardInterrupt):
-        panel_mod.build(force=True)
+        panel_mod.build()
     assert _digest(processed) == before  # no temporary files left, nothing replaced
+
+
+def test_only_the_reader_whose_files_changed_reads_again(sandbox, monkeypatch):
+    """Kept reader outputs are used by content: other readers are not run, and the result has the
+    bytes of a build that reads every file."""
+    raw, processed = sandbox
+    before = store.current(processed).path
+
+    def note(frame):
+        frame.loc[frame.index[0], "note"] = frame.loc[frame.index[0], "note"] + " (checked)"
+        return frame
+
+    _edit_csv(raw / "published/sipas/sipas_2019_partial.csv", note)
+    from parlib.sources import gso, papi, pci
+
+    def untouched(raw=None):
+        raise AssertionError("a reader whose files did not change was run")
+
+    for module in (papi, pci, gso):
+        monkeypatch.setattr(module, "read", untouched)
+    panel_mod.build()
+    assert store.current(processed).path != before  # built anew, the published reader alone reading
+    kept = store.current(processed).manifest["files"]
+    monkeypatch.undo()
+    monkeypatch.setenv("PARLIB_RAW_DIR", str(raw))
+    monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(processed))
+    panel_mod.build(force=True)  # every file read again
+    assert store.current(processed).manifest["files"] == kept
+
+
+def test_a_damaged_reader_entry_is_read_again(sandbox):
+    _, processed = sandbox
+    entry = next((processed / panel_mod.READERS).glob("gso-*"))
+    parquet = entry / panel_mod.OBSERVATIONS_FILE
+    parquet.write_bytes(parquet.read_bytes()[:-100] + b"\0" * 100)  # same size, other bytes
+    make_stale(processed)
+    panel_mod.build()
+    store.current(processed).verify()
+    assert len(panel_mod.load_observations(rebuild=False).query("index == 'GSO'")) > 0
+    fresh = next((processed / panel_mod.READERS).glob("gso-*")) / panel_mod.OBSERVATIONS_FILE
+    assert pd.read_parquet(fresh).shape[0] > 0

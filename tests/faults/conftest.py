@@ -7,23 +7,13 @@ import shutil
 import pytest
 from fault_helpers import copy_raw, env
 
-from parlib import panel
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory, raw):
-    """A processed folder built once from the real raw files (each test copies it)."""
-    out = tmp_path_factory.mktemp("built") / "processed"
-    panel.build(raw=raw, out=out)
-    return out
-
 
 @pytest.fixture
-def site(tmp_path, raw, built):
+def site(tmp_path, raw, built_processed):
     """(raw copy, processed folder holding the real build, empty reports folder, env for the CLI)."""
     raw_copy = copy_raw(raw, tmp_path / "raw")
     processed = tmp_path / "processed"
-    shutil.copytree(built, processed, symlinks=True)
+    shutil.copytree(built_processed, processed, symlinks=True)
     reports = tmp_path / "reports"
     environ = env(PARLIB_RAW_DIR=raw_copy, PARLIB_PROCESSED_DIR=processed, PARLIB_REPORTS_DIR=reports)
     return raw_copy, processed, reports, environ
