@@ -222,13 +222,18 @@ def provinces(geo: str = "63", year: int | None = None) -> pd.DataFrame:
     point of it: Hà Tây up to 2008, the 63 others throughout.
     """
     geo = _check_geo(geo)
-    table = (PROVINCES_63 if geo == "63" else PROVINCES_34).copy()
     if geo == "63" and year is not None:
-        start = pd.to_datetime(table["valid_from"])
-        end = pd.to_datetime(table["valid_to"])
-        keep = (start <= pd.Timestamp(f"{year}-12-31")) & (end >= pd.Timestamp(f"{year}-01-01"))
-        table = table[keep]
-    return table
+        return PROVINCES_63.loc[list(_in_force_63(int(year)))].copy()
+    return (PROVINCES_63 if geo == "63" else PROVINCES_34).copy()
+
+
+@lru_cache(maxsize=256)
+def _in_force_63(year: int) -> tuple[str, ...]:
+    """The geo-63 codes in force at any point of ``year`` (registry order)."""
+    start = pd.to_datetime(PROVINCES_63["valid_from"])
+    end = pd.to_datetime(PROVINCES_63["valid_to"])
+    keep = (start <= pd.Timestamp(f"{year}-12-31")) & (end >= pd.Timestamp(f"{year}-01-01"))
+    return tuple(PROVINCES_63.index[keep])
 
 
 def check_in_force(province_id: str, year: int, geo: str = "63") -> None:

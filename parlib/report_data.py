@@ -276,8 +276,8 @@ def is_fresh(year: int) -> bool:
     if key is None:
         return False
     directory = _year_root(year) / key[:16]
-    if (str(directory), key) in _VERIFIED:
-        return True
+    if (str(directory), key) in _VERIFIED and (directory / MANIFEST).is_file():
+        return True  # verified earlier in this process, and not removed since
     try:
         manifest = store.read_manifest(directory / MANIFEST, "")
         if manifest.get("key") != key or set(manifest.get("files", {})) != set(CACHE_FILES):
@@ -331,7 +331,7 @@ def prepare(year: int, *, force: bool = False) -> Path:
         payload = {name: _bytes(name, value) for name, value in files.items()}
         folder = store.write_folder(root, key[:16], payload, manifest)
         store.prune(root, keep={folder})
-        _VERIFIED.discard((str(folder), key))
+        _VERIFIED.clear()
     return folder
 
 
@@ -339,20 +339,6 @@ def _version() -> str:
     from parlib import __version__
 
     return __version__
-
-
-def _index_results(key: str) -> dict:
-    """card.results() (cached per process by parlib.indices.card), recomputed when the panel's
-    content changed since the last call in this process."""
-    from parlib.indices import card
-
-    if _LAST_KEY and _LAST_KEY[-1] != key:
-        card._default_results.cache_clear()
-    _LAST_KEY[:] = [key]
-    return card.results()
-
-
-_LAST_KEY: list[str] = []
 
 
 def _describe_years(years: Iterable[int]) -> str:
@@ -365,10 +351,10 @@ def _build(year: int, panel: pd.DataFrame, stamp: str) -> dict[str, Any]:
     from parlib.indices import card
     from parlib.sources import papi as papi_source
 
-    results = _index_results(stamp)
+    results = card.results()  # cached per build key
     cards = {}
     for pid in provinces.provinces("63", year).index:  # the provinces in force that year
-        c = card.card(pid, year)
+        c = card.card(pid, year, scored=results)
         cards[pid] = {**c.to_dict(), "lines": c.lines()}
     table = results["PAPI"].table
     keep = ["province_id", "year", "component", "level", "label", "value", "unit", "method_era", "rank"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import lru_cache
 
 import pandas as pd
 
@@ -217,18 +217,24 @@ def _unit_phrase(unit: str) -> str:
     return f" {unit}" if unit else ""
 
 
-@cache
-def _default_results() -> dict[str, IndexResult]:
-    from parlib.panel import load_observations
-
-    obs = load_observations()
+@lru_cache(maxsize=2)
+def _results_of_build(key: str, path: str) -> dict[str, IndexResult]:
+    obs = pd.read_parquet(path)
     return {name: scorer(obs) for name, scorer in SCORERS.items()}
 
 
 def results(observations: pd.DataFrame | None = None) -> dict[str, IndexResult]:
-    """Every index's IndexResult (cached for the default observations)."""
+    """Every index's IndexResult; for the default observations, cached per build.
+
+    The default brings the build up to date first (parlib.panel) and caches by the build's key
+    (the sha256 of every raw file and of the code), so a changed input is never served from an
+    old result, in a long Jupyter session as in the CLI.
+    """
     if observations is None:
-        return _default_results()
+        from parlib import panel, store
+
+        path = panel.current_file(panel.OBSERVATIONS_FILE)
+        return _results_of_build(store.current().key, str(path))
     return {name: scorer(observations) for name, scorer in SCORERS.items()}
 
 
@@ -352,13 +358,19 @@ def _check_year(year: object, scored: dict[str, IndexResult]) -> int:
     return number
 
 
-def card(province: object, year: int, observations: pd.DataFrame | None = None) -> ProvinceCard:
+def card(
+    province: object,
+    year: int,
+    observations: pd.DataFrame | None = None,
+    scored: dict[str, IndexResult] | None = None,
+) -> ProvinceCard:
     """The card of ``province`` (any spelling or code) for ``year``: facts for every index.
 
-    Refused (one line): a year no index covers, and a province in a year it did not exist.
+    ``scored``: ``results()`` computed once by a caller that makes many cards. Refused (one
+    line): a year no index covers, and a province in a year it did not exist.
     """
     p = provinces.get(province, "63")
-    scored = results(observations)
+    scored = scored if scored is not None else results(observations)
     year = _check_year(year, scored)
     provinces.check_in_force(p.province_id, year)
     new_id = provinces.to_34(p.province_id)

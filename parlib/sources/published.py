@@ -51,6 +51,7 @@ figures that have a province and a year. Rules:
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -457,10 +458,21 @@ def read_published(raw: Path | None = None) -> pd.DataFrame:
     always kept, so every source row appears). ``value`` is NaN on rank-only rows; ``rank`` and
     ``rank_of`` are nullable integers; ``year`` is missing where the page gives none.
     """
+    from parlib.freshness import sha256_file
+
     base = raw or raw_dir()
     names = published_files(base)
     if not names:
         raise MissingRawFileError(f"{base / PUBLISHED_DIR}: no published CSV files; run `parlib data pull`")
+    contents = tuple((name, sha256_file(base / name)) for name in names)
+    return _read_published(str(base), contents).copy()
+
+
+@lru_cache(maxsize=4)
+def _read_published(base: str, contents: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """The record of the files named in ``contents``, kept per process by their sha256 (not by time)."""
+    base = Path(base)
+    names = [name for name, _ in contents]
     resolve = _Resolver()
     rows = [r for name in names for r in _read_file(base / name, name, resolve)]
     frame = pd.DataFrame(rows)
