@@ -84,8 +84,30 @@ def test_pull_refuses_a_changed_local_file(mini):
 
 def test_pull_reports_a_file_missing_from_the_mirror(mini, tmp_path):
     raw, _ = mini
+    (tmp_path / "empty").mkdir()
     with pytest.raises(MissingRawFileError, match="not in the mirror"):
         fetch.pull(raw=raw, mirror=tmp_path / "empty", registry=raw / "registry.csv", progress=False)
+
+
+def test_a_mirror_that_is_not_a_folder_is_named(mini, tmp_path, capsys, monkeypatch):
+    raw, _ = mini
+    monkeypatch.setenv("PARLIB_RAW_DIR", str(raw))
+    monkeypatch.setenv("PARLIB_DATA_MIRROR", str(tmp_path / "nowhere"))
+    assert main(["data", "pull", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "nowhere" in err and "PARLIB_DATA_MIRROR" in err
+
+
+def test_a_failed_download_names_the_mirror_variable(mini, monkeypatch):
+    raw, _ = mini
+    monkeypatch.delenv("PARLIB_DATA_MIRROR", raising=False)
+
+    def offline(*args, **kwargs):
+        raise OSError("Temporary failure in name resolution")
+
+    monkeypatch.setattr("pooch.retrieve", offline)
+    with pytest.raises(MissingRawFileError, match=r"download from .* failed .*set PARLIB_DATA_MIRROR"):
+        fetch.pull(raw=raw, registry=raw / "registry.csv", progress=False)
 
 
 def test_cli_pull_hash_mismatch_exits_nonzero(mini, monkeypatch, capsys):

@@ -232,6 +232,8 @@ def _nbval(*notebooks: Path) -> subprocess.CompletedProcess:
         "no:cacheprovider",
         "--nbval-lax",
         "--nbval-current-env",
+        "-n",
+        "0",  # the project's addopts ask for xdist workers: not for this nested run
     ]
     args += ["--nbval-sanitize-with", str(SANITIZE), *map(str, notebooks)]
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, env=os.environ)
