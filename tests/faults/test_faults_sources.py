@@ -10,7 +10,6 @@ new sha256 (a deliberate edit), so the build's hash check lets the reader see th
 
 from __future__ import annotations
 
-import csv
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -19,9 +18,9 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from fault_helpers import cli, env, error_line
+from fault_helpers import cli, copy_raw, env, error_line, reregister, snapshot
 
-from parlib import config, fetch, panel, schema
+from parlib import config, panel, schema
 from parlib.errors import SourceFormatError, ValidationError
 from parlib.sources import budget, gso, papi, pci
 
@@ -34,24 +33,11 @@ MLMCDM_2024 = papi.mlmcdm_file(2024)
 
 
 def _raw_copy(tmp_path: Path) -> Path:
-    """A private copy of data/raw (15 MB), hidden files left out."""
-    return Path(shutil.copytree(config.raw_dir(), tmp_path / "raw", ignore=shutil.ignore_patterns(".*")))
+    return copy_raw(config.raw_dir(), tmp_path / "raw")
 
 
 def _register(raw: Path, name: str) -> None:
-    """Record the current sha256 of ``raw/name`` in ``raw/registry.csv``."""
-    registry = raw / "registry.csv"
-    with registry.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields, rows = reader.fieldnames, list(reader)
-    assert name in {row["name"] for row in rows}, name
-    for row in rows:
-        if row["name"] == name:
-            row["sha256"] = fetch.sha256(raw / name)
-    with registry.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    reregister(raw, name)
 
 
 def _truncate(raw: Path, name: str, size: int = 6000) -> Path:
@@ -205,11 +191,12 @@ def test_mlmcdm_value_out_of_scale_names_the_line_of_the_csv(tmp_path: Path) -> 
     )
 
 
-def test_workbook_value_out_of_scale_names_sheet_and_excel_row(tmp_path: Path) -> None:
+def test_workbook_value_out_of_scale_names_sheet_and_excel_row(tmp_path: Path, built_processed) -> None:
     raw = _raw_copy(tmp_path)
     _set_cell(raw, PAPI_XLSX, "2013_PAPI", 15, "Un-weighted2015PAPI", 95.2)  # row 15: Lạng Sơn
+    readers = shutil.copytree(built_processed / panel.READERS, tmp_path / "readers")  # others kept
     with pytest.raises(ValidationError) as info:
-        panel.read_observations(raw)
+        panel.read_observations(raw, cache=readers)
     text = _one_line(info.value)
     assert text == (
         f"{raw / PAPI_XLSX} [sheet 2013_PAPI], row 15: PAPI/total province 20 (geo 63) year 2013: "
@@ -217,17 +204,20 @@ def test_workbook_value_out_of_scale_names_sheet_and_excel_row(tmp_path: Path) -
     )
 
 
-def test_workbook_value_out_of_scale_cli_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+def test_workbook_value_out_of_scale_cli_is_one_line_and_writes_nothing(
+    tmp_path: Path, built_processed
+) -> None:
     raw = _raw_copy(tmp_path)
     _set_cell(raw, PAPI_XLSX, "2016_PAPI", 3, "Un-weighted2015PAPI", 61.5)  # row 3: Hà Nội
-    processed = tmp_path / "processed"
+    processed = shutil.copytree(built_processed, tmp_path / "processed", symlinks=True)
+    before = snapshot(processed)
     proc = cli("data", "build", environ=env(PARLIB_RAW_DIR=raw, PARLIB_PROCESSED_DIR=processed))
     error_line(
         proc,
         "PAPI_2011-2016.xlsx [sheet 2016_PAPI], row 3: PAPI/total province 01 (geo 63) year 2016",
         "value 61.5 outside 'points (6-60)' 6..60",
     )
-    assert not list(processed.rglob("*.parquet"))  # nothing written
+    assert snapshot(processed) == before  # nothing written
 
 
 @pytest.fixture(scope="module")
