@@ -107,16 +107,6 @@ def write_text(target: Path, text: str) -> Path:
     return write(target, writer)
 
 
-def write_bytes(target: Path, data: bytes) -> Path:
-    """``write`` for bytes."""
-    return write(target, lambda path: path.write_bytes(data))
-
-
-def copy(source: Path, target: Path) -> Path:
-    """Copy ``source`` onto ``target`` atomically."""
-    return write(target, lambda path: shutil.copyfile(source, path))
-
-
 def make_dir(path: Path) -> Path:
     """``mkdir -p`` whose new folders get 0777 minus the umask (as ``os.makedirs`` does)."""
     path = Path(path)

@@ -179,11 +179,17 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
-def verify(names: Iterable[str], raw: Path | None = None, registry: Path | None = None) -> dict[str, str]:
+def verify(
+    names: Iterable[str],
+    raw: Path | None = None,
+    registry: Path | None = None,
+    hashes: dict[str, str | None] | None = None,
+) -> dict[str, str]:
     """Check every named raw file against the registry before anything reads it; return name -> sha256.
 
     One-line errors naming the file: MissingRawFileError (not pulled), UnregisteredFileError
     (not in the registry), HashMismatchError (changed or truncated since it was registered).
+    ``hashes``: name -> sha256 the caller has just computed (those files are not read again).
     """
     raw = raw or config.raw_dir()
     registry_path = registry or raw / "registry.csv"
@@ -199,7 +205,7 @@ def verify(names: Iterable[str], raw: Path | None = None, registry: Path | None 
         if not path.is_file():
             raise MissingRawFileError(f"{_shown(path)}: raw file not found; run `parlib data pull`")
         expected, url = table.at[name, "sha256"], table.at[name, "url"]
-        actual = sha256(path)
+        actual = (hashes or {}).get(name) or sha256(path)
         if actual != expected:
             fix = (
                 "delete it and run `parlib data pull` to restore it"

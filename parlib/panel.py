@@ -33,7 +33,6 @@ from parlib.sources import OBS_COLUMNS, SOURCE_MODULES
 
 OBSERVATIONS_FILE = "observations.parquet"
 PANEL_FILE = "panel.parquet"
-STAMP_FILE = "build.json"
 ID_COLUMNS = ["province_id", "year", "name_vi", "region"]
 
 
@@ -61,18 +60,20 @@ def read_observations(
     cache: Path | None = None,
     refresh: bool = False,
     keep: list[Callable[[], None]] | None = None,
+    hashes: dict[str, str | None] | None = None,
 ) -> pd.DataFrame:
     """Read every source and return the validated long table (nothing is written).
 
     ``cache``: a folder of kept reader outputs (``read_source``; ``refresh`` reads every file
     anyway); None reads every file. What should be kept is appended to ``keep`` as calls that
-    write it, for the caller to make once the build has succeeded.
+    write it, for the caller to make once the build has succeeded. ``hashes``: name -> sha256 of
+    the raw files, when the caller has just computed them.
     """
     from parlib.sources import with_provenance  # keeps source_row / source_sheet for the messages
 
     raw = raw or config.raw_dir()
     modules = source_modules()
-    frames = [read_source(m, raw, cache, refresh, keep) for m in modules]
+    frames = [read_source(m, raw, cache, refresh, keep, hashes) for m in modules]
     obs = pd.concat([with_provenance(f) for f in frames if len(f)], ignore_index=True)
     obs = obs.astype(
         {"index": str, "component": str, "province_id": str, "geo": str, "unit": str, "source": str}
@@ -96,6 +97,7 @@ def read_source(
     cache: Path | None = None,
     refresh: bool = False,
     keep: list[Callable[[], None]] | None = None,
+    hashes: dict[str, str | None] | None = None,
 ) -> pd.DataFrame:
     """``module.read(raw)``, or its output kept in ``cache`` from a read of the same bytes by the same code.
 
@@ -108,13 +110,14 @@ def read_source(
     if cache is None:
         return module.read(raw)
     from parlib import store
-    from parlib.freshness import code_hashes, sha256_file, sha256_json
+    from parlib.freshness import code_hashes, sha256_json
 
     short = module.__name__.rsplit(".", 1)[-1]
     names = sorted({*getattr(module, "FILES", []), *_discovered(raw, DISCOVERED.get(short, []))})
+    known = hashes or {}
     inputs = {
         "module": short,
-        "raw": {n: sha256_file(raw / n) if (raw / n).is_file() else None for n in names},
+        "raw": {n: known[n] if n in known else _sha256(raw / n) for n in names},
         "code": code_hashes(CODE),
     }
     key = sha256_json(inputs)
@@ -201,14 +204,20 @@ def _discovered(raw: Path, patterns: list[str] = _PATTERNS) -> list[str]:
 
 def _state(raw: Path, names: list[str]) -> dict[str, object]:
     """What a build is made from, by content: the registry, each raw file, parlib's code."""
-    from parlib.freshness import code_hashes, sha256_file
+    from parlib.freshness import code_hashes
 
-    registry = raw / "registry.csv"
     return {
-        "registry": sha256_file(registry) if registry.is_file() else None,
-        "raw": {name: (sha256_file(raw / name) if (raw / name).is_file() else None) for name in names},
+        "registry": _sha256(raw / "registry.csv"),
+        "raw": {name: _sha256(raw / name) for name in names},
         "code": code_hashes(CODE),
     }
+
+
+def _sha256(path: Path) -> str | None:
+    """sha256 of a file; None when it is missing (a missing input is a changed input)."""
+    from parlib.freshness import sha256_file
+
+    return sha256_file(path) if path.is_file() else None
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -240,12 +249,12 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
 
         atomic.sweep(out / READERS)  # what a killed build left (we hold the lock)
         names = raw_inputs(raw)
-        if not force and stale_reason(raw, out) is None:
+        state = _state(raw, names)  # every file hashed once, for the check, the verification and the readers
+        if not force and stale_reason(raw, out, state) is None:
             return pd.read_parquet(store.current(out).file(PANEL_FILE))
-        fetch.verify(names, raw)  # before any reader opens a file
-        state = _state(raw, names)
+        fetch.verify(names, raw, hashes=state["raw"])  # before any reader opens a file
         keep: list[Callable[[], None]] = []
-        obs = read_observations(raw, cache=out / READERS, refresh=force, keep=keep)
+        obs = read_observations(raw, cache=out / READERS, refresh=force, keep=keep, hashes=state["raw"])
         panel = to_panel(obs)
         from parlib import schema
 
@@ -264,11 +273,14 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
     return panel
 
 
-def stale_reason(raw: Path | None = None, out: Path | None = None) -> str | None:
+def stale_reason(
+    raw: Path | None = None, out: Path | None = None, state: dict[str, object] | None = None
+) -> str | None:
     """Why the processed data must be rebuilt, in words; None when it is up to date.
 
     Up to date means: a current generation whose files match their manifest, made from raw files,
     a registry and code with the sha256 they have now (no new file under DISCOVERED either).
+    ``state``: the inputs as ``_state`` measured them just now, when the caller has them.
     """
     from parlib import store
 
@@ -289,7 +301,7 @@ def stale_reason(raw: Path | None = None, out: Path | None = None) -> str | None
             return f"{raw / new[0]} is {'new' if new[0] in now else 'gone'}"
     from parlib.freshness import changed
 
-    return changed(recorded, _state(raw, names))
+    return changed(recorded, state if state is not None else _state(raw, names))
 
 
 def is_stale(raw: Path | None = None, out: Path | None = None) -> bool:
