@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import warnings
 from pathlib import Path
@@ -79,6 +80,20 @@ def test_contract(obs: pd.DataFrame) -> None:
     assert set(obs["source"]) <= set(papi.FILES)
     assert all((raw_dir() / name).is_file() for name in papi.FILES)
     assert obs["year"].dtype == "int64" and obs["value"].dtype == "float64"
+
+
+def test_parts_are_not_sources_of_their_own() -> None:
+    """papi is the source module; its papi_* parts hold no FILES or read() and are hashed as
+    the build's code by panel.CODE's ``sources/*.py`` (flat siblings, not a sub-package)."""
+    from parlib.sources import SOURCE_MODULES
+
+    parts = sorted(p.stem for p in Path(papi.__file__).parent.glob("papi_*.py"))
+    assert parts and not set(parts) & set(SOURCE_MODULES)
+    for name in parts:
+        module = importlib.import_module(f"parlib.sources.{name}")
+        assert not hasattr(module, "FILES") and not hasattr(module, "read"), name
+    assert {papi.MDTRINH_FILE, papi.UNDP_FILE, papi.MLMCDM_PROVINCES_FILE} <= set(papi.FILES)
+    assert papi.__all__ and all(hasattr(papi, name) for name in papi.__all__)
 
 
 def test_passes_the_panel_schema(obs: pd.DataFrame) -> None:
