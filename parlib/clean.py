@@ -13,7 +13,7 @@ Two families:
   thousands separators only in groups of three, a reading the unit rules out dropped (81450 is not
   a percent, a count has no decimals), and a text that still fits two readings (``57,788`` million
   VND) refused with how to write it, unless the file's decimal point is declared. The rule per unit
-  is documented in ``parlib.sources.tables`` ("Reading numbers").
+  is documented in ``parlib.sources.table_units`` ("Reading numbers").
 """
 
 from __future__ import annotations

@@ -581,3 +581,60 @@ def test_write_template_into_a_folder(tmp_path: Path) -> None:
     assert dest.read_bytes() == tables.template_path("par_index").read_bytes()
     with pytest.raises(ValueError, match="template kind"):
         tables.write_template("papi", tmp_path)
+
+
+# --------------------------------------------------------------------------- module layout
+
+TABLE_MODULES = ["sheets", "table_units", "table_columns", "index_tables", "survey_answers", "driver_tables"]
+"""The modules that ``parlib.sources.tables`` (the entry point) re-exports, in import order."""
+
+
+def _own_names(module_name: str) -> tuple[object, set[str]]:
+    """A table module and the public names it defines itself (assigned, def or class at top level)."""
+    import ast
+    import importlib
+
+    module = importlib.import_module(f"parlib.sources.{module_name}")
+    names = set()
+    for node in ast.parse(Path(module.__file__).read_text("utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return module, {n for n in names if not n.startswith("_")}
+
+
+@pytest.mark.parametrize("module_name", TABLE_MODULES)
+def test_tables_reexports_every_public_name(module_name: str) -> None:
+    """``from parlib.sources import tables; tables.<name>`` reaches every public name of the split."""
+    module, names = _own_names(module_name)
+    assert names, module_name
+    for name in names:
+        assert getattr(tables, name, None) is getattr(module, name), f"tables lacks {module_name}.{name}"
+        assert name in tables.__all__, name
+    assert set(tables.__all__) <= set(vars(tables))
+
+
+def test_table_modules_import_one_way() -> None:
+    """No cycle among the table modules (module level or inside functions); none imports the entry
+    point ``tables``, so each imports alone."""
+    import ast
+    import graphlib
+
+    known = [*TABLE_MODULES, "tables"]
+    folder = Path(tables.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for stem in known:
+        deps = graph.setdefault(stem, set())
+        for node in ast.walk(ast.parse((folder / f"{stem}.py").read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "parlib.sources":
+                deps.update(a.name for a in node.names if a.name in known)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                deps.update({node.module.removeprefix("parlib.sources.")} & set(known))
+            elif isinstance(node, ast.Import):
+                deps.update({a.name.removeprefix("parlib.sources.") for a in node.names} & set(known))
+    assert graph["tables"] == set(TABLE_MODULES)
+    assert all("tables" not in deps for deps in graph.values())
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+    assert order[-1] == "tables"
