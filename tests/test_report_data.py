@@ -2,6 +2,8 @@
 
 The cache tests run against a private copy of data/processed (PARLIB_PROCESSED_DIR in tmp) so
 they never touch the project's own cache; the numbers are checked against parlib itself.
+``rd`` is the facade the notebooks import; the code lives in parlib.sections, so a test patches a
+name in the module that looks it up (``cache``: parlib.sections.cache), never on the facade.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from parlib import config, plots
 from parlib.record import MIMETYPE, jsonable, payload, read_records, strip_records
+from parlib.sections import cache
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -94,20 +97,21 @@ def test_force_rewrites_the_same_bytes(rd, prepared):
 def test_freshness_is_content_not_file_times(rd, prepared):
     for path in [prepared, *prepared.iterdir()]:
         os.utime(path, (0, 0))  # as old as can be: still fresh
-    rd._VERIFIED.clear()
+    cache._VERIFIED.clear()
     assert rd.is_fresh(2022)
     cards = prepared / "cards.json"
     stamp = cards.stat()
     cards.write_bytes(cards.read_bytes()[:100])  # damaged, and its mtime put back
     os.utime(cards, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    rd._VERIFIED.clear()
+    cache._VERIFIED.clear()
     assert not rd.is_fresh(2022)
     assert rd.prepare(2022) == prepared and rd.is_fresh(2022)
     assert json.loads(cards.read_text("utf-8"))["20"]["province_id"] == "20"
 
 
 def test_new_inputs_give_a_new_folder(rd, prepared, monkeypatch):
-    monkeypatch.setattr(rd, "CACHE_FORMAT", rd.CACHE_FORMAT + 100)  # stands for any changed input
+    monkeypatch.setattr(cache, "CACHE_FORMAT", cache.CACHE_FORMAT + 100)  # stands for any changed input
+    assert rd.cache_inputs(2022)["format"] == rd.CACHE_FORMAT + 100  # the patch reaches the key
     assert not rd.is_fresh(2022)
     folder = rd.prepare(2022)
     assert folder != prepared and folder.parent == prepared.parent and not prepared.exists()
@@ -117,14 +121,14 @@ def test_new_inputs_give_a_new_folder(rd, prepared, monkeypatch):
 
 def test_a_failed_write_leaves_no_temporary_file_and_the_old_cache(rd, prepared, monkeypatch):
     before = _files(prepared)
-    real = rd._bytes
+    real = cache._bytes
 
     def broken(name, value):
         if name.endswith(".parquet"):
             raise OSError(28, "No space left on device")
         return real(name, value)
 
-    monkeypatch.setattr(rd, "_bytes", broken)
+    monkeypatch.setattr(cache, "_bytes", broken)
     with pytest.raises(OSError, match="No space left"):
         rd.prepare(2022, force=True)
     assert [p.name for p in prepared.parent.iterdir() if p.name.startswith(".") and "tmp" in p.name] == []
@@ -133,11 +137,64 @@ def test_a_failed_write_leaves_no_temporary_file_and_the_old_cache(rd, prepared,
 
 def test_loaders_prepare_a_missing_year_themselves(rd, prepared):
     shutil.rmtree(rd.cache_dir(2021), ignore_errors=True)
-    rd._VERIFIED.clear()
+    cache._VERIFIED.clear()
     assert not rd.is_fresh(2021)
     facts = rd.key_facts("Lạng Sơn", 2021)
     assert rd.is_fresh(2021)
     assert facts["year"] == 2021 and facts["papi_comparable"] is False  # 2021 is a method break
+
+
+def test_cache_code_covers_every_module_of_parlib_sections():
+    """A change to any module of parlib.sections (or to the facade) makes the report cache stale."""
+    from parlib.freshness import code_hashes
+
+    covered = set(code_hashes(cache.CACHE_CODE))
+    modules = {
+        p.relative_to(config.PACKAGE_DIR).as_posix() for p in (config.PACKAGE_DIR / "sections").glob("*.py")
+    }
+    assert "sections/cache.py" in modules and "sections/national.py" in modules
+    assert modules <= covered, sorted(modules - covered)
+    assert "report_data.py" in covered
+    sources = config.PACKAGE_DIR / "sources"
+    papi = {p.relative_to(config.PACKAGE_DIR).as_posix() for p in sources.glob("papi*.py")}
+    assert papi <= covered and "sources/papi_codebook.py" in papi  # the codebook the sections print
+    assert "plots.py" in covered  # the map and coefficient PNGs are drawn there
+
+
+def test_report_data_reexports_every_public_name_of_parlib_sections():
+    """The facade holds the sections' own objects (one lru_cache, one _VERIFIED), and misses none."""
+    import importlib
+    import pkgutil
+
+    from parlib import report_data, sections
+
+    for info in pkgutil.iter_modules(sections.__path__):
+        module = importlib.import_module(f"parlib.sections.{info.name}")
+        for name, obj in vars(module).items():
+            own = getattr(obj, "__module__", None) == module.__name__ or name.isupper()
+            if own and not name.startswith("_") and name != "TYPE_CHECKING":
+                assert getattr(report_data, name, None) is obj, f"parlib.report_data lacks {info.name}.{name}"
+    assert report_data._VERIFIED is cache._VERIFIED and report_data._bytes is cache._bytes
+    assert set(report_data.__all__) <= set(vars(report_data))
+
+
+def test_parlib_sections_imports_one_way():
+    """No import cycle among the modules of parlib.sections (module level or inside functions)."""
+    import ast
+    import graphlib
+
+    folder = config.PACKAGE_DIR / "sections"
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        deps = graph.setdefault(path.stem, set())
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("parlib.sections"):
+                target = node.module.removeprefix("parlib.sections").lstrip(".")
+                deps.update([target] if target else [a.name for a in node.names])
+            elif isinstance(node, ast.Import):
+                deps.update(a.name.split(".")[2] for a in node.names if a.name.startswith("parlib.sections."))
+    assert graph.pop("__init__") == set()  # the package imports nothing: importing one module is cheap
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
 
 
 def test_report_years(rd):
