@@ -9,20 +9,10 @@ cannot parse. ``parlib --debug ...`` shows the traceback instead. Ctrl-C exits w
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from pathlib import Path
 
-from parlib.errors import ParlibError
-
-_OS_HINTS = {
-    errno.ENOSPC: "no space left on the device; free some and run again (nothing was replaced)",
-    errno.EDQUOT: "disk quota exceeded; free some space and run again (nothing was replaced)",
-    errno.EFBIG: "file too large for this file system or limit (nothing was replaced)",
-    errno.EROFS: "read-only file system; set PARLIB_PROCESSED_DIR / PARLIB_REPORTS_DIR to a writable folder",
-    errno.EACCES: "permission denied",
-    errno.ENOTDIR: "a path on the way is a file, not a folder",
-}
+from parlib.errors import OS_PROBLEMS, ParlibError, os_problem
 
 
 def describe(exc: BaseException) -> str:
@@ -33,9 +23,9 @@ def describe(exc: BaseException) -> str:
         where = exc.filename if exc.filename is not None else ""
         if exc.filename2 is not None:
             where = f"{where} -> {exc.filename2}"
-        what = _OS_HINTS.get(exc.errno) or exc.strerror or str(exc)
+        what = os_problem(exc, remedy=True)
         text = f"{where}: {what}" if where else what
-        if exc.errno in _OS_HINTS and exc.strerror:
+        if exc.errno in OS_PROBLEMS and exc.strerror:
             text += f" [{exc.strerror}]"
     else:
         text = f"{type(exc).__name__}: {exc} (unexpected; run `parlib --debug ...` for the traceback)"

@@ -65,3 +65,12 @@ def raw_path(name: str, raw: Path | None = None) -> Path:
     if not path.is_file():
         raise MissingRawFileError(f"{path}: raw file not found; run `parlib data pull` first")
     return path
+
+
+def shown_path(path: object) -> str:
+    """A path as the user knows it: relative to the project root when inside it (``data/raw/...``)."""
+    absolute = Path(str(path)).absolute()
+    try:
+        return absolute.relative_to(project_root().absolute()).as_posix()
+    except ValueError:
+        return str(absolute)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class ParlibError(Exception):
     """Base class: the CLI prints the message and exits non-zero."""
@@ -30,3 +32,25 @@ class SourceFormatError(ParlibError, ValueError):
 
 class ValidationError(ParlibError, ValueError):
     """Observations or the panel break a schema rule (message names file, row and rule)."""
+
+
+OS_PROBLEMS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("no space left on the device", "; free some and run again (nothing was replaced)"),
+    errno.EDQUOT: ("disk quota exceeded", "; free some space and run again (nothing was replaced)"),
+    errno.EFBIG: ("file too large for this file system or limit", " (nothing was replaced)"),
+    errno.EROFS: (
+        "read-only file system",
+        "; set PARLIB_PROCESSED_DIR / PARLIB_REPORTS_DIR to a writable folder",
+    ),
+    errno.EACCES: ("permission denied", ""),
+    errno.ENOTDIR: ("a path on the way is a file, not a folder", ""),
+}
+"""errno -> (what happened, in words; what to do): the one wording of an OS error for every message."""
+
+
+def os_problem(exc: OSError, remedy: bool = False) -> str:
+    """What an OSError means in words (with what to do, if ``remedy``), else the system's own words."""
+    if exc.errno in OS_PROBLEMS:
+        what, fix = OS_PROBLEMS[exc.errno]
+        return what + (fix if remedy else "")
+    return exc.strerror or str(exc)

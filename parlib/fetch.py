@@ -14,7 +14,6 @@ refused (raw data is immutable: delete it by hand if you mean to replace it).
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from parlib import atomic, config
+from parlib.config import shown_path
 from parlib.errors import HashMismatchError, MissingRawFileError, ParlibError, SourceFormatError
 from parlib.freshness import sha256_file as sha256
 
@@ -171,14 +171,6 @@ def _fetch_one(row: object, target: Path, mirror: Path | None) -> None:
     _copy_verified(row.name, row.sha256, target, download)
 
 
-def _shown(path: Path) -> str:
-    """A path as the user knows it: relative to the project root when inside it."""
-    path = Path(path).absolute()
-    with contextlib.suppress(ValueError):
-        return path.relative_to(config.project_root().absolute()).as_posix()
-    return str(path)
-
-
 def verify(
     names: Iterable[str],
     raw: Path | None = None,
@@ -199,22 +191,22 @@ def verify(
         path = raw / name
         if name not in table.index:
             raise UnregisteredFileError(
-                f"{_shown(path)}: not in {_shown(registry_path)}; register it "
+                f"{shown_path(path)}: not in {shown_path(registry_path)}; register it "
                 "(README: How to add a data source) or move it out of data/raw"
             )
         if not path.is_file():
-            raise MissingRawFileError(f"{_shown(path)}: raw file not found; run `parlib data pull`")
+            raise MissingRawFileError(f"{shown_path(path)}: raw file not found; run `parlib data pull`")
         expected, url = table.at[name, "sha256"], table.at[name, "url"]
         actual = (hashes or {}).get(name) or sha256(path)
         if actual != expected:
             fix = (
                 "delete it and run `parlib data pull` to restore it"
                 if url
-                else f"restore it with `git checkout -- {_shown(path)}` (or, if you changed it on purpose, "
-                f"record its new sha256 in {_shown(registry_path)})"
+                else f"restore it with `git checkout -- {shown_path(path)}` (or, if you changed it on "
+                f"purpose, record its new sha256 in {shown_path(registry_path)})"
             )
             raise HashMismatchError(
-                f"{_shown(path)}: sha256 {actual[:12]}... does not match {_shown(registry_path)} "
+                f"{shown_path(path)}: sha256 {actual[:12]}... does not match {shown_path(registry_path)} "
                 f"({expected[:12]}...): the file was changed or truncated; {fix}"
             )
         out[name] = actual

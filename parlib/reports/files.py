@@ -7,21 +7,17 @@ told in one line naming the file and the problem.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 from pathlib import Path
 
 from parlib import atomic, config
+from parlib.errors import os_problem
 
 
 def _display_path(path: Path) -> str:
-    """Relative to the project root when inside it."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(config.project_root().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """Relative to the project root when inside it (symbolic links resolved)."""
+    return config.shown_path(Path(path).resolve())
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -29,19 +25,10 @@ def _write_text(path: Path, text: str) -> Path:
     return atomic.write_text(path, text)
 
 
-_OS_PROBLEMS = {
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EFBIG: "file too large for this file system or limit",
-    errno.EROFS: "read-only file system",
-    errno.EACCES: "permission denied",
-}
-
-
 def _write_error(target: Path, exc: BaseException) -> str:
     """One line: the file that could not be written and why (a full disk, a quota ...)."""
     if isinstance(exc, OSError):
-        what = _OS_PROBLEMS.get(exc.errno) or exc.strerror or str(exc)
+        what = os_problem(exc)
     else:
         what = f"{type(exc).__name__}: {exc}"
     return f"{_display_path(target)}: {' '.join(str(what).split())}"

@@ -52,6 +52,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from parlib.config import shown_path
 from parlib.errors import ParlibError, SourceFormatError
 
 OBS_COLUMNS = ["index", "component", "province_id", "geo", "year", "value", "unit", "source", "method_era"]
@@ -103,16 +104,6 @@ def with_provenance(obs: pd.DataFrame) -> pd.DataFrame:
         sheet = out["source_sheet"].astype(object)
         out["source_sheet"] = sheet.where(sheet.notna(), None)
     return out
-
-
-def shown_path(path: object) -> str:
-    """A path as the user knows it: relative to the project root when inside it (``data/raw/...``)."""
-    from parlib import config
-
-    absolute = Path(str(path)).absolute()
-    with contextlib.suppress(ValueError):
-        return absolute.relative_to(config.project_root().absolute()).as_posix()
-    return str(path)
 
 
 _KINDS = {
