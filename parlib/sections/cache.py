@@ -170,11 +170,10 @@ def prepare(year: int, *, force: bool = False) -> Path:
     earlier's cache. A year without PAPI (e.g. 2010) is cached too: its loaders say so in one line.
     """
     from parlib import atomic, fetch, store
-    from parlib.panel import is_stale, load_panel
+    from parlib.panel import PANEL_FILE, current_file, load_panel
 
     year = _year(year)
-    if is_stale():
-        load_panel()  # rebuilds observations and panel when the raw files or readers changed
+    current_file(PANEL_FILE)  # one staleness check; rebuilds when the raw files or readers changed
     if (config.raw_dir() / GEOJSON).is_file():
         fetch.verify([GEOJSON])  # the map reads it: a changed boundary file is refused like any raw file
     if not force and is_fresh(year):

@@ -32,18 +32,10 @@ BUDGET_XLS = "vietnamdata/data-raw/Budget/Final_2010.xls"
 MLMCDM_2024 = papi.mlmcdm_file(2024)
 
 
-def _raw_copy(tmp_path: Path) -> Path:
-    return copy_raw(config.raw_dir(), tmp_path / "raw")
-
-
-def _register(raw: Path, name: str) -> None:
-    reregister(raw, name)
-
-
 def _truncate(raw: Path, name: str, size: int = 6000) -> Path:
     path = raw / name
     path.write_bytes(path.read_bytes()[:size])
-    _register(raw, name)
+    reregister(raw, name)
     return path
 
 
@@ -55,7 +47,7 @@ def _set_cell(raw: Path, name: str, sheet: str, row: int, header: str, value: ob
     column = next(c.column for c in ws[1] if c.value == header)
     ws.cell(row=row, column=column, value=value)
     wb.save(path)
-    _register(raw, name)
+    reregister(raw, name)
 
 
 def _edit_csv_field(raw: Path, name: str, line: int, field: int, value: str) -> None:
@@ -65,7 +57,7 @@ def _edit_csv_field(raw: Path, name: str, line: int, field: int, value: str) -> 
     fields[field] = value
     lines[line - 1] = ",".join(fields)
     path.write_text("\n".join(lines), encoding="utf-8")
-    _register(raw, name)
+    reregister(raw, name)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -150,7 +142,7 @@ DAMAGED: list[tuple[str, str, Callable[[Path], object], str]] = [
 def test_damaged_raw_file_is_one_error_naming_it(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], name: str, damage: str, reader, message: str
 ) -> None:
-    raw = _raw_copy(tmp_path)
+    raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     path = raw / name
     if damage == "truncated":
         _truncate(raw, name)
@@ -168,7 +160,7 @@ def test_damaged_raw_file_is_one_error_naming_it(
 
 
 def test_truncated_workbook_cli_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
-    raw = _raw_copy(tmp_path)
+    raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     _truncate(raw, PAPI_XLSX)
     processed = tmp_path / "processed"
     proc = cli("data", "build", environ=env(PARLIB_RAW_DIR=raw, PARLIB_PROCESSED_DIR=processed))
@@ -181,7 +173,7 @@ def test_truncated_workbook_cli_is_one_line_and_writes_nothing(tmp_path: Path) -
 
 
 def test_mlmcdm_value_out_of_scale_names_the_line_of_the_csv(tmp_path: Path) -> None:
-    raw = _raw_copy(tmp_path)
+    raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     _edit_csv_field(raw, MLMCDM_2024, line=17, field=1, value="95.2")  # P16, SC11
     with pytest.raises(SourceFormatError) as info:
         panel.read_observations(raw)
@@ -192,7 +184,7 @@ def test_mlmcdm_value_out_of_scale_names_the_line_of_the_csv(tmp_path: Path) -> 
 
 
 def test_workbook_value_out_of_scale_names_sheet_and_excel_row(tmp_path: Path, built_processed) -> None:
-    raw = _raw_copy(tmp_path)
+    raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     _set_cell(raw, PAPI_XLSX, "2013_PAPI", 15, "Un-weighted2015PAPI", 95.2)  # row 15: Lạng Sơn
     readers = shutil.copytree(built_processed / panel.READERS, tmp_path / "readers")  # others kept
     with pytest.raises(ValidationError) as info:
@@ -207,7 +199,7 @@ def test_workbook_value_out_of_scale_names_sheet_and_excel_row(tmp_path: Path, b
 def test_workbook_value_out_of_scale_cli_is_one_line_and_writes_nothing(
     tmp_path: Path, built_processed
 ) -> None:
-    raw = _raw_copy(tmp_path)
+    raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     _set_cell(raw, PAPI_XLSX, "2016_PAPI", 3, "Un-weighted2015PAPI", 61.5)  # row 3: Hà Nội
     processed = shutil.copytree(built_processed, tmp_path / "processed", symlinks=True)
     before = snapshot(processed)
