@@ -11,6 +11,7 @@ from table_helpers import Fmt, error, write, write_xlsx
 
 from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.sources import OBS_COLUMNS, tables
+from parlib.sources.period_tables import read_period_table
 
 FORMATS = ["csv", "xlsx"]
 PAR_HEADER = ["province", "year", "total", "appraisal", "survey"]
@@ -560,6 +561,7 @@ def test_templates(tmp_path: Path, kind: str, fmt: str) -> None:
         "sipas": lambda p: tables.read_index_table(p, "SIPAS"),
         "sipas_survey": tables.read_survey_answers,
         "driver": tables.read_driver_table,
+        "period_driver": read_period_table,
     }[kind]
     dest = tables.write_template(kind, tmp_path / f"{kind}.{fmt}")
     assert dest.is_file()

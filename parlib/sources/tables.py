@@ -119,6 +119,7 @@ TEMPLATES: dict[str, str] = {
     "sipas": "sipas_template.csv",
     "sipas_survey": "sipas_survey_template.csv",
     "driver": "driver_template.csv",
+    "period_driver": "period_driver_template.csv",
 }
 TEMPLATE_DIR = PACKAGE_DIR / "data" / "templates"
 

@@ -1,0 +1,273 @@
+"""Period driver tables (``read_period_table``, ``period_drivers``): ONE figure per province,
+indicator and PERIOD, such as Lạng Sơn "2011-2020: administrative staff cut by 13.13%".
+
+Why: a long-difference regression relates the change of an outcome between two years to a
+reform driver over the same span. Provincial reports state such drivers for a period, not per
+year, so they do not fit the yearly driver tables (``parlib.sources.driver_tables``).
+
+Format (CSV or XLSX, header in row 1, as every researcher table of ``parlib.sources.tables``):
+columns ``province, start_year, end_year, indicator, value, unit, source`` (+ ``note``,
+``source_url``), one row per province, period and indicator; template
+``parlib/data/templates/period_driver_template.csv`` (``write_template("period_driver", ...)``).
+The rules are those of driver tables, with the same helpers: provinces in any spelling
+``parlib.provinces.normalize`` knows; ``indicator`` in snake_case; ONE ``unit`` of
+``DRIVER_UNITS`` per indicator, whose bounds the value must respect (``persons`` and ``count``
+whole); ``source`` (where the figure comes from: a URL or a document) required on every row;
+a blank value (or ``-``, ``n/a``) = not available, the row is left out; numbers read in their
+unit ("Reading numbers", ``parlib.sources.table_units``); a row whose ``note`` starts with
+``EXAMPLE`` refused. Years are whole numbers from ``FIRST_YEAR["DRIVER"]`` (2003) to this year,
+``start_year <= end_year``. Periods are spans between two years: two periods of one province and
+indicator overlap when they share more than a boundary year (2011-2020 and 2015-2021 overlap;
+2011-2015 and 2015-2020 follow each other), and overlapping or identical periods are refused
+(keep one, or name the other indicator differently, e.g. ``staff_cut_pct_admin_2016_2020``).
+
+A file inside ``parlib.config.raw_dir()`` that ``data/raw/registry.csv`` lists is checked
+against its registered sha256 (``parlib.fetch.verify``) before it is read: a committed table that
+changed is refused, not silently read.
+
+Errors: ONE line naming the file and the spreadsheet row. ``SourceFormatError`` for what cannot
+be read (missing or unknown column, blank source, unknown province or unit, unreadable or
+ambiguous number, an example row), ``ValidationError`` for a rule the values break (year out of
+range, start after end, overlapping periods, a unit that changes within an indicator, a value out
+of its unit's bounds), ``HashMismatchError`` for a registered file that changed.
+``period_drivers`` raises ``ValidationError`` when an indicator has no figure for the asked
+period, listing the periods it has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from parlib import config, fetch
+from parlib.clean import parse_quantity
+from parlib.errors import SourceFormatError, ValidationError
+from parlib.sources.driver_tables import DRIVER_INDEX, _bounds_text, _driver_unit, _indicator_name
+from parlib.sources.sheets import _cell_text, _load_sheet
+from parlib.sources.table_columns import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    _check_columns,
+    _map_column,
+    _OutOfRange,
+    _province_ids,
+    _quantities,
+    _require_rows,
+)
+from parlib.sources.table_units import DRIVER_UNITS, WHOLE_UNITS, YEAR_RULE
+
+PERIOD_REQUIRED = ["province", "start_year", "end_year", "indicator", "value", "unit", "source"]
+"""The required columns of a period driver table (``note`` and ``source_url`` are optional)."""
+PERIOD_COLUMNS = [
+    "province_id",
+    "start_year",
+    "end_year",
+    "indicator",
+    "value",
+    "unit",
+    "source",
+    "note",
+    "source_row",
+]
+"""Columns of ``read_period_table``: ``province_id`` (GSO code, str), ``start_year`` and
+``end_year`` (int), ``indicator`` (snake_case), ``value`` (float, in ``unit``), ``unit`` (of
+``DRIVER_UNITS``), ``source`` and ``note`` (the cells as written; ``note`` '' when absent),
+``source_row`` (the spreadsheet row, the header being row 1)."""
+
+
+def _registered_name(path: Path) -> str | None:
+    """The registry name of ``path`` when it lies in data/raw and the registry lists it, else None."""
+    raw = config.raw_dir()
+    try:
+        name = path.resolve().relative_to(raw.resolve()).as_posix()
+    except ValueError:
+        return None
+    registry = raw / "registry.csv"
+    if not registry.is_file() or name not in set(fetch.load_registry(registry)["name"]):
+        return None
+    return name
+
+
+def _period_years(cells: pd.DataFrame, column: str, name: str) -> pd.Series:
+    """The whole years of ``column``, each from ``FIRST_YEAR['DRIVER']`` to this year."""
+    first = FIRST_YEAR[DRIVER_INDEX]
+
+    def parse(cell: object) -> int:
+        number = parse_quantity(cell, YEAR_RULE)
+        if math.isnan(number):
+            raise ValueError("blank year")
+        if number != int(number):
+            raise ValueError(f"year {_cell_text(cell)!r} is not a whole number")
+        if not first <= number <= LAST_YEAR:
+            raise _OutOfRange(f"year {int(number)} outside {first}-{LAST_YEAR}")
+        return int(number)
+
+    return _map_column(cells[column], parse, name).astype("int64")
+
+
+def _what(rec: pd.Series) -> str:
+    period = f"{rec['start_year']}-{rec['end_year']}"
+    return f"{rec['indicator']} of {rec['province']} ({rec['province_id']}) {period}"
+
+
+def _check_periods(frame: pd.DataFrame, name: str) -> None:
+    """Refuse, per province and indicator, a period given twice or overlapping another (file order)."""
+    for _, group in frame.groupby(["province_id", "indicator"], sort=False):
+        seen: list[tuple[int, int, int]] = []
+        for row, start, end in zip(group.index, group["start_year"], group["end_year"], strict=True):
+            for earlier, s, e in seen:
+                rec = frame.loc[row]
+                if (s, e) == (start, end):
+                    raise ValidationError(
+                        f"{name}, row {row}: {_what(rec)} is already given in row {earlier}"
+                    )
+                if start < e and s < end:
+                    raise ValidationError(
+                        f"{name}, row {row}: {_what(rec)} overlaps {s}-{e} in row {earlier}: one figure per "
+                        f"province, indicator and period (keep one, or name the other indicator "
+                        f"differently, e.g. {rec['indicator']}_{start}_{end})"
+                    )
+            seen.append((row, start, end))
+
+
+def read_period_table(
+    path: str | Path, geo: str = "63", sheet: str | int = 0, decimal: str | None = None
+) -> pd.DataFrame:
+    """A period driver table as ``PERIOD_COLUMNS``, one row per province, period and indicator.
+
+    Columns ``province, start_year, end_year, indicator, value, unit, source`` (+ ``note``,
+    ``source_url``); provinces resolved in ``geo``; rows with a blank value left out; sorted by
+    indicator, province and period. A registered file under data/raw is verified (sha256) first.
+    ``decimal`` ('.' or ',') declares the decimal point of every text value, as in
+    ``read_driver_table``. See the module docstring for the rules and errors.
+    """
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
+    path = Path(path)
+    name = path.name
+    registered = _registered_name(path)
+    if registered is not None:
+        fetch.verify([registered], config.raw_dir())
+    frame, cells = _load_sheet(path, sheet)
+    _check_columns(frame, PERIOD_REQUIRED, [], name)
+    _require_rows(frame, name)
+    for column in ("indicator", "unit", "source"):
+        blank = frame[column] == ""
+        if blank.any():
+            why = "say where the figure comes from" if column == "source" else "every row needs one"
+            raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
+    frame = frame.copy()
+    frame["province_id"] = _province_ids(frame, geo, name)
+    frame["start_year"] = _period_years(cells, "start_year", name)
+    frame["end_year"] = _period_years(cells, "end_year", name)
+    backwards = frame["start_year"] > frame["end_year"]
+    if backwards.any():
+        rec = frame.loc[backwards[backwards].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: start_year {rec['start_year']} is after end_year {rec['end_year']}: "
+            "a period runs from start_year to end_year"
+        )
+    frame["indicator"] = _map_column(frame["indicator"], _indicator_name, name)
+    frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
+    frame["value"] = _quantities(cells["value"], frame["unit"], name, decimal)
+
+    first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
+    mixed = frame["unit"] != first_unit
+    if mixed.any():
+        rec = frame.loc[mixed[mixed].index[0]]
+        earlier = frame[frame["indicator"] == rec["indicator"]].index[0]
+        raise ValidationError(
+            f"{name}, row {rec.name}: indicator {rec['indicator']!r} is in {rec['unit']!r} here but in "
+            f"{first_unit[rec.name]!r} in row {earlier}: one indicator has one unit"
+        )
+    _check_periods(frame, name)
+    frame = frame[frame["value"].notna()]
+    if frame.empty:
+        raise SourceFormatError(name, "no values: every row has a blank value")
+    low = frame["unit"].map(lambda u: DRIVER_UNITS[u][0])
+    high = frame["unit"].map(lambda u: DRIVER_UNITS[u][1])
+    outside = (frame["value"] < low) | (frame["value"] > high)
+    if outside.any():
+        rec = frame.loc[outside[outside].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: {_what(rec)}: value {rec['value']:g} outside "
+            f"{_bounds_text(rec['unit'])} ({rec['unit']})"
+        )
+    counted = frame["unit"].isin(WHOLE_UNITS) & (frame["value"] % 1 != 0)
+    if counted.any():
+        rec = frame.loc[counted[counted].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: {_what(rec)}: {rec['value']:g} {rec['unit']} is not a whole number "
+            "(a count has no decimals)"
+        )
+    out = pd.DataFrame(
+        {
+            "province_id": frame["province_id"].astype(str),
+            "start_year": frame["start_year"].astype("int64"),
+            "end_year": frame["end_year"].astype("int64"),
+            "indicator": frame["indicator"].astype(str),
+            "value": frame["value"].astype("float64"),
+            "unit": frame["unit"].astype(str),
+            "source": frame["source"].astype(str),
+            "note": frame["note"].astype(str) if "note" in frame.columns else "",
+            "source_row": frame.index.astype("int64"),
+        }
+    )[PERIOD_COLUMNS]
+    out = out.sort_values(["indicator", "province_id", "start_year", "end_year"], ignore_index=True)
+    out.attrs["file"] = name
+    return out
+
+
+def _periods_text(periods: Iterable[tuple[int, int]]) -> str:
+    return ", ".join(f"{s}-{e}" for s, e in sorted(set(periods))) or "none"
+
+
+def period_drivers(
+    table: str | Path | pd.DataFrame, indicators: str | Iterable[str], start: int, end: int
+) -> pd.DataFrame:
+    """One row per province: ``province_id``, then per indicator ``driver_<indicator>`` (float) and
+    ``source_<indicator>`` (the row's source, to cite the value), for the period exactly start..end.
+
+    ``table`` is a period driver table's path (read with ``read_period_table``) or what that
+    returned. Provinces are those with a figure for any of ``indicators`` in that period (NaN and
+    '' where one indicator has none), sorted by ``province_id``. Refused (ValidationError): an
+    indicator with no row for start..end (the message lists the periods it has).
+    """
+    frame = table if isinstance(table, pd.DataFrame) else read_period_table(table)
+    label = frame.attrs.get("file", "period table") if isinstance(table, pd.DataFrame) else Path(table).name
+    missing = [c for c in PERIOD_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"{label}: missing column(s) {missing}: not a period table (read_period_table)")
+    wanted = [indicators] if isinstance(indicators, str) else list(indicators)
+    if not wanted:
+        raise ValueError("period_drivers: give at least one indicator")
+    names = [_indicator_name(i) for i in wanted]
+    start, end = int(start), int(end)
+    known = sorted(set(frame["indicator"]))
+    keep = (frame["start_year"] == start) & (frame["end_year"] == end)
+    out: pd.DataFrame | None = None
+    for indicator in dict.fromkeys(names):
+        rows = frame[frame["indicator"] == indicator]
+        if rows.empty:
+            raise ValidationError(f"{label}: no indicator {indicator!r}; the indicators are {known}")
+        chosen = rows[keep[rows.index]]
+        if chosen.empty:
+            periods = _periods_text(zip(rows["start_year"], rows["end_year"], strict=True))
+            raise ValidationError(
+                f"{label}: {indicator} has no figure for {start}-{end}; its periods are {periods}"
+            )
+        part = chosen.set_index("province_id")[["value", "source"]].rename(
+            columns={"value": f"{DRIVER_INDEX.lower()}_{indicator}", "source": f"source_{indicator}"}
+        )
+        out = part if out is None else out.join(part, how="outer")
+    assert out is not None
+    for column in out.columns:
+        if column.startswith("source_"):
+            out[column] = out[column].fillna("").astype(str)
+        else:
+            out[column] = out[column].astype("float64")
+    out.index.name = "province_id"
+    return out.sort_index().reset_index()
