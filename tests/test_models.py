@@ -59,7 +59,7 @@ def test_coefficients_and_cr1_match_linearmodels_simulated(entity, time):
     ref = _lm(res.data, "y", ["x", "z"], entity, time)
     assert np.abs(ours["estimate"].to_numpy() - ref.params.to_numpy()).max() < 1e-8
     n, g, t = len(res.data), res.data["province_id"].nunique(), res.data["year"].nunique()
-    k_total = 2 + (t - 1 if time else 0)
+    k_total = 2 + (t if time else 1)  # fixest: nested province effects out, one counted back
     ours_factor = g / (g - 1) * (n - 1) / (n - k_total)
     assert res.spec["cr1_factor"] == pytest.approx(ours_factor, rel=1e-12)
     # CR1 = documented factor x the plain sandwich
@@ -83,7 +83,7 @@ def test_twfe_matches_linearmodels_on_real_panel(panel):
     ours = res.table[res.table["method"] == "cr1"]
     assert np.abs(ours["estimate"].to_numpy() - ref.params.to_numpy()).max() < 1e-8
     n, g, t = len(res.data), res.data["province_id"].nunique(), res.data["year"].nunique()
-    assert res.spec["cr1_factor"] == pytest.approx(g / (g - 1) * (n - 1) / (n - 3 - (t - 1)), rel=1e-12)
+    assert res.spec["cr1_factor"] == pytest.approx(g / (g - 1) * (n - 1) / (n - 3 - t), rel=1e-12)
     scale = np.sqrt(res.spec["cr1_factor"])
     assert np.allclose(ours["std_error"].to_numpy(), ref.std_errors.to_numpy() * scale, rtol=1e-10)
 
@@ -257,3 +257,31 @@ def test_budget_per_capita_control(panel):
         lag=0,
     )
     assert res.spec["n_obs"] > 300 and "budget_plan_expenditure_per_capita" in res.terms
+
+
+def test_first_differences_across_a_break_model_a_shift_in_the_break_year_only():
+    """Defect 3 of issue 9: after differencing, a level break is a dummy for the year whose difference
+    spans it. The driver jumps in the break year too, so the old era dummy (a different drift per
+    era) biased the slope: it gave ~0.86 here, and a break effect spread over five years."""
+    rng = np.random.default_rng(2016)
+    years = np.arange(2011, 2021)
+    prov, year = np.repeat(np.arange(63), len(years)), np.tile(years, 63)
+    after = (year >= 2016).astype(float)
+    x = 0.3 * (year - 2011) + 1.0 * after + rng.normal(size=len(year))
+    alpha = rng.normal(size=63)[prov]
+    y = alpha + 2.0 * after + 0.5 * x + rng.normal(scale=0.3, size=len(year))
+    df = pd.DataFrame(
+        {"province_id": [f"{p:02d}" for p in prov], "year": year, "papi_simulated": y, "x": x,
+         "papi_method_era": np.where(after == 1, "2016-2017", "2011-2015")}
+    )  # fmt: skip
+    res = fit(df, "papi_simulated", ["x"], fe=(), lag=0, first_difference=True)
+    assert res.terms == ["x", "break[2011-2015->2016-2017]"]
+    spans = res.data["break[2011-2015->2016-2017]"] == 1
+    assert (res.data.loc[spans, "year"] == 2016).all() and spans.sum() == 63
+    table = res.table.set_index("term")
+    assert abs(table.loc["x", "estimate"] - 0.5) < 3 * table.loc["x", "std_error"]
+    assert abs(table.loc["break[2011-2015->2016-2017]", "estimate"] - 2.0) < 0.15
+    assert any("break dummies" in n for n in res.notes)
+    levels = fit(df, "papi_simulated", ["x"], fe=("province",), lag=0)  # in levels: one era dummy
+    assert levels.terms == ["x", "era[2016-2017]"]
+    assert abs(levels.estimate("era[2016-2017]") - 2.0) < 0.15

@@ -1,272 +1,113 @@
-"""Driver -> outcome regressions on the province-year panel: one entry point, ``fit()``.
+"""Driver -> outcome regressions on the province-year panel: ``fit()`` and ``fit_family()``.
 
 Specifications: pooled OLS (``fe=()``), province fixed effects (``fe=("province",)``), two-way
-fixed effects (``fe=("province", "year")``, the baseline), first differences
-(``first_difference=True``, consecutive years only). Drivers are lagged ``lag`` years
-(0-2; the value of year t - lag of the same province, never the previous row). Outcomes may
-be standardised within year (``standardize="within_year"``: z-scores across the provinces in
-the sample each year), which keeps method breaks from masquerading as trends. Where an
-outcome crosses a method break and year effects are not in the model, method-era dummies
-are added; with year effects they are absorbed.
+fixed effects (``fe=("province", "year")``, the baseline), province and region x year effects
+(``fe=("province", "region-year")``: the six GSO regions may move differently each year), first
+differences (``first_difference=True``, consecutive years only). The order in which effects are
+named does not matter. Drivers are lagged ``lag`` years (0-2; the value of year t - lag of the
+same province, never the previous row). Outcomes may be standardised within year
+(``standardize="within_year"``: z-scores across the provinces in the sample each year), which
+keeps method breaks from masquerading as trends. ``weights`` names a panel column (e.g.
+``"gso_population"``) for weighted least squares.
 
-Inference (``inference=``): ``"cr1"`` cluster-robust by province (see parlib.models.ols for
-the small-sample convention; t with G-1 df), ``"wild"`` wild cluster bootstrap with the
-null imposed (Rademacher or Webb weights, 9,999 draws by default, seeded; interval by test
-inversion), ``"ri"`` randomisation inference (drivers permuted across provinces within
-year; p-values only; the statistic is the coefficient over its clustered standard error,
-because a within-year shuffle breaks the drivers' persistence and the raw coefficient's
-permutation distribution is then too narrow: 82% coverage against 95% in the simulation
-test). Guards refuse, with a message that says what to change: a driver that
-is part of the outcome, too few observations or clusters, a driver without within-province
-variation under province effects, and perfectly collinear regressors.
+Method breaks: with year (or region-year) effects a break is absorbed. Without them, levels get
+one dummy per method era after the first; first differences get one dummy per break crossed
+(the difference that spans the break), because after differencing a level shift shows only there.
+
+Inference (``inference=``): ``"cr1"`` cluster-robust by province (fixest's small-sample
+convention, see parlib.models.ols; t with G-1 df), ``"cr2"`` the bias-reduced CR2 with
+Bell-McCaffrey degrees of freedom (parlib.models.cr2; for few or unbalanced clusters),
+``"wild"`` wild cluster bootstrap with the null imposed (Rademacher or Webb weights, 9,999 draws
+by default, seeded; interval by test inversion), ``"ri"`` randomisation inference (drivers
+permuted across provinces within year; p-values only; studentized, see
+parlib.models.permutation). Every analytic row carries its degrees of freedom and the minimum
+detectable effect at 80% power (``mde``). Guards refuse, with a message that says what to change:
+a driver that is part of the outcome, too few observations or clusters, a driver without
+within-province variation under province effects, and perfectly collinear regressors.
+One-row-per-province designs (a single year, a long difference) are in parlib.models.cross_section.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from parlib.errors import ParlibError
 from parlib.models import ols
+from parlib.models.overlap import overlap
+from parlib.models.result import FamilyResult, ModelResult, family, finish_table, mde
+from parlib.models.sample import ModelSpecError, break_terms, drop_singletons, prepare
+from parlib.models.sample import first_difference as difference
 
 MIN_CLUSTERS = 10
 MIN_RESIDUAL_DF = 10
-INFERENCE = ("cr1", "wild", "ri")
-TABLE_COLUMNS = [
-    "outcome",
-    "term",
-    "estimate",
-    "std_error",
-    "conf_low",
-    "conf_high",
-    "p_value",
-    "method",
-    "n_obs",
-    "n_provinces",
-    "n_years",
-]
-
-
-class ModelSpecError(ParlibError, ValueError):
-    """A model that cannot be estimated as asked; the message says what to change."""
-
-
-# --- mechanical overlap -------------------------------------------------------------------------
-
-_PREFIXES = [("par_index_", "PAR_INDEX"), ("papi_", "PAPI"), ("pci_", "PCI"), ("sipas_", "SIPAS")]
-
-
-def _index_component(column: str) -> tuple[str, str] | None:
-    for prefix, index in _PREFIXES:
-        if column.startswith(prefix):
-            return index, column[len(prefix) :]
-    return None
-
-
-def _papi_family(component: str) -> set[str]:
-    """The PAPI components that contain ``component`` or that it contains (itself included)."""
-    from parlib.sources.papi import CODEBOOK
-
-    parent = CODEBOOK.set_index("component")["parent"].to_dict()
-    if component not in parent:
-        return {component}
-    up, node = {component}, component
-    while parent.get(node):
-        node = parent[node]
-        up.add(node)
-    down, frontier = {component}, {component}
-    while frontier:
-        frontier = {c for c, p in parent.items() if p in frontier}
-        down |= frontier
-    return up | down
-
-
-def overlap(outcome: str, driver: str) -> str | None:
-    """Why ``driver`` is mechanically part of ``outcome`` (or None when it is not)."""
-    out, drv = _index_component(outcome), _index_component(driver)
-    if out is None or drv is None or out[0] != drv[0]:
-        return None
-    index, oc = out
-    dc = drv[1]
-    if oc == dc:
-        return f"{driver} is the outcome itself"
-    if index == "PAPI":
-        if dc in _papi_family(oc):
-            return f"{driver} and {outcome} are parts of one another in PAPI's structure"
-        return None
-    aggregates = {"total", "unweighted"}
-    if oc in aggregates or dc in aggregates:
-        return f"{driver} enters the {index} aggregate {outcome}"
-    return None
-
-
-# --- data preparation ---------------------------------------------------------------------------
-
-
-def _era_column(outcome: str) -> str | None:
-    parsed = _index_component(outcome)
-    return f"{parsed[0].lower()}_method_era" if parsed else None
-
-
-def prepare(
-    panel: pd.DataFrame,
-    outcome: str,
-    drivers: Sequence[str],
-    controls: Sequence[str],
-    *,
-    lag: int,
-    years: tuple[int, int] | None,
-    standardize: str | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The estimation sample, the rows dropped (province_id, year, reason) and the driver columns.
-
-    Lagged drivers are named ``<driver>_lag<lag>`` (plain name when lag = 0).
-    """
-    needed = [outcome, *drivers, *controls]
-    missing = [c for c in needed if c not in panel.columns]
-    if missing:
-        raise ModelSpecError(f"unknown panel column(s) {missing}; see parlib.load_panel().columns")
-    if not 0 <= lag <= 2:
-        raise ModelSpecError(f"lag must be 0, 1 or 2 (got {lag})")
-    base = panel[["province_id", "year", outcome, *controls]].copy()
-    era = _era_column(outcome)
-    if era and era in panel.columns:
-        base["method_era"] = panel[era]
-    lagged = panel[["province_id", "year", *drivers]].copy()
-    lagged["year"] = lagged["year"] + lag
-    names = [d if lag == 0 else f"{d}_lag{lag}" for d in drivers]
-    lagged = lagged.rename(columns=dict(zip(drivers, names, strict=True)))
-    frame = base.merge(lagged, on=["province_id", "year"], how="left")
-    if years is not None:
-        frame = frame[frame["year"].between(*years)]
-    else:
-        frame = frame[frame["year"].isin(frame.loc[frame[outcome].notna(), "year"].unique())]
-    reasons = pd.Series("", index=frame.index)
-    for column, label in [
-        (outcome, "outcome"),
-        *[(n, "driver") for n in names],
-        *[(c, "control") for c in controls],
-    ]:
-        gone = frame[column].isna() & (reasons == "")
-        reasons[gone] = f"{label} {column} missing"
-    dropped = frame.loc[reasons != "", ["province_id", "year"]].assign(reason=reasons[reasons != ""])
-    sample = frame[reasons == ""].copy()
-    if standardize == "within_year":
-        grouped = sample.groupby("year")[outcome]
-        sample[outcome] = (sample[outcome] - grouped.transform("mean")) / grouped.transform("std")
-    elif standardize is not None:
-        raise ModelSpecError(f"standardize must be None or 'within_year' (got {standardize!r})")
-    return sample.reset_index(drop=True), dropped.reset_index(drop=True), names
-
-
-def _first_difference(sample: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sample = sample.sort_values(["province_id", "year"])
-    prev = sample.groupby("province_id")[["year", *columns]].shift(1)
-    ok = (sample["year"] - prev["year"]) == 1
-    diffed = sample.copy()
-    diffed[columns] = sample[columns] - prev[columns]
-    dropped = sample.loc[~ok, ["province_id", "year"]].assign(
-        reason="no observation the year before (first difference)"
-    )
-    return diffed[ok].reset_index(drop=True), dropped
-
-
-def _drop_singletons(sample: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    counts = sample.groupby("province_id")["year"].transform("size")
-    single = counts == 1
-    dropped = sample.loc[single, ["province_id", "year"]].assign(
-        reason="singleton: the province's only observation (absorbed by its fixed effect)"
-    )
-    return sample[~single].reset_index(drop=True), dropped
-
-
-def with_controls(panel: pd.DataFrame) -> pd.DataFrame:
-    """The panel plus derived controls: budget per capita and log population.
-
-    ``budget_final_expenditure_per_capita`` and ``budget_plan_expenditure_per_capita``
-    (million VND per person) divide the MoF budget (million VND) by GSO average population
-    (thousand persons x 1,000), so they exist only where both do (final accounts 2011-2014,
-    plans 2011-2017). ``gso_log_population`` is the natural log of population.
-    """
-    out = panel.copy()
-    persons = out["gso_population"] * 1000
-    for kind in ("final", "plan"):
-        column = f"budget_{kind}_expenditure"
-        if column in out:
-            out[f"{column}_per_capita"] = out[column] / persons
-    out["gso_log_population"] = np.log(out["gso_population"])
-    return out
-
-
-# --- the result ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ModelResult:
-    """A fitted driver -> outcome model: ``table`` (tidy, one row per term and method), ``summary()``,
-    the exact ``data`` used and the rows ``dropped`` with their reason."""
-
-    outcome: str
-    drivers: list[str]
-    terms: list[str]
-    table: pd.DataFrame
-    data: pd.DataFrame
-    dropped: pd.DataFrame
-    spec: dict
-    notes: list[str] = field(default_factory=list)
-    _y: np.ndarray | None = field(default=None, repr=False)
-    _x: np.ndarray | None = field(default=None, repr=False)
-
-    def within(self, driver: str | None = None) -> pd.DataFrame:
-        """Added-variable (partial) data for one driver: outcome and driver net of the fixed effects
-        and of every other regressor. Columns province_id, year, <outcome>, <driver>; the OLS
-        slope through these points equals the driver's estimate (``attrs['slope']``)."""
-        driver = driver or self.drivers[0]
-        j = self.terms.index(driver)
-        others = np.delete(self._x, j, axis=1)
-        if others.shape[1]:
-            proj = others @ np.linalg.lstsq(others, np.column_stack([self._y, self._x[:, j]]), rcond=None)[0]
-            y_part, x_part = self._y - proj[:, 0], self._x[:, j] - proj[:, 1]
-        else:
-            y_part, x_part = self._y, self._x[:, j]
-        out = self.data[["province_id", "year"]].copy()
-        out[self.outcome], out[driver] = y_part, x_part
-        out.attrs["slope"] = float(self.estimate(driver))
-        return out
-
-    def estimate(self, term: str, method: str = "cr1") -> float:
-        rows = self.table[(self.table["term"] == term) & (self.table["method"] == method)]
-        return float(rows["estimate"].iloc[0])
-
-    def summary(self) -> str:
-        s = self.spec
-        lines = [
-            f"Outcome: {self.outcome}    Drivers: {', '.join(self.drivers)}",
-            f"Specification: {s['label']}; lag {s['lag']}; standardize={s['standardize']}; "
-            f"cluster={s['cluster']}",
-            f"Observations: {s['n_obs']}  provinces (clusters): {s['n_provinces']}  years: {s['n_years']} "
-            f"({s['first_year']}-{s['last_year']})  dropped rows: {len(self.dropped)}",
-        ]
-        table = self.table[["term", "method", "estimate", "std_error", "conf_low", "conf_high", "p_value"]]
-        with pd.option_context("display.width", 160, "display.float_format", "{:.4f}".format):
-            lines.append(table.to_string(index=False))
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<ModelResult {self.outcome} ~ {' + '.join(self.drivers)}: {self.spec['label']}>"
-
-
-# --- fit ----------------------------------------------------------------------------------------
+INFERENCE = ("cr1", "cr2", "wild", "ri")
+BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
 
 
 def _as_list(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
+
+
+def check_weights(panel: pd.DataFrame, weights: str | None) -> None:
+    """A weight column must exist and be positive and finite where it is given."""
+    if weights is None:
+        return
+    if not isinstance(weights, str) or weights in BOOTSTRAP_WEIGHTS:
+        raise ModelSpecError(
+            f"weights={weights!r}: weights= names a panel column of regression weights (e.g. "
+            "'gso_population'); the wild bootstrap's scheme is bootstrap_weights='rademacher' or 'webb'"
+        )
+    if weights not in panel.columns:
+        raise ModelSpecError(f"weights: unknown panel column {weights!r}; see parlib.load_panel().columns")
+    values = panel[weights].dropna()
+    bad = values[(values <= 0) | ~np.isfinite(values)]
+    if len(bad):
+        row = panel.loc[bad.index[0]]
+        raise ModelSpecError(
+            f"weights {weights!r} must be positive and finite: {bad.iloc[0]!r} for province "
+            f"{row.get('province_id')} in {row.get('year')}"
+        )
+
+
+def _check_fe(panel: pd.DataFrame, fe: tuple[str, ...]) -> None:
+    if set(fe) - set(ols.FE_NAMES) or len(set(fe)) != len(fe):
+        raise ModelSpecError(f"fe must name effects from {ols.FE_NAMES}, each once (got {fe})")
+    if {"year", "region-year"} <= set(fe):
+        raise ModelSpecError("fe: region-year effects contain the year effects; drop 'year'")
+    if "region-year" in fe and "region" not in panel.columns:
+        raise ModelSpecError("fe: region-year effects need the panel's 'region' column")
+
+
+def _label(fe: tuple[str, ...], first_diff: bool) -> str:
+    if first_diff:
+        return "first differences" + (f" with {' and '.join(fe)} effects" if fe else "")
+    return {
+        (): "pooled OLS",
+        ("province",): "province fixed effects",
+        ("year",): "year fixed effects",
+        ("region-year",): "region x year fixed effects",
+        ("province", "year"): "two-way fixed effects (province, year)",
+        ("province", "region-year"): "province and region x year fixed effects",
+    }[tuple(sorted(fe, key=ols.FE_NAMES.index))]
+
+
+def _t_row(term: str, b: float, se: float, df: float, level: float, method: str) -> dict:
+    crit = stats.t.ppf(0.5 + level / 2, df)
+    return dict(
+        term=term,
+        estimate=b,
+        std_error=se,
+        conf_low=b - crit * se,
+        conf_high=b + crit * se,
+        p_value=2 * stats.t.sf(abs(b / se), df),
+        method=method,
+        df=df,
+        mde=float(mde(se, df, level)),
+    )
 
 
 def fit(
@@ -281,9 +122,10 @@ def fit(
     standardize: str | None = None,
     cluster: str = "province",
     first_difference: bool = False,
+    weights: str | None = None,
     inference: Sequence[str] = ("cr1",),
     n_boot: int = 9999,
-    weights: str | Sequence[str] = "rademacher",
+    bootstrap_weights: str | Sequence[str] = "rademacher",
     n_perm: int = 5000,
     seed: int = 20251,
     level: float = 0.95,
@@ -291,11 +133,10 @@ def fit(
     """Estimate ``outcome ~ drivers (lagged) + controls + fixed effects`` on a province-year panel.
 
     ``panel``: parlib.load_panel() (or any frame with province_id, year and the columns named);
-    None loads it. Returns a ModelResult whose table has one row per term and inference
-    method: outcome, term, estimate, std_error, conf_low, conf_high, p_value, method
-    ('cr1', 'wild-rademacher' / 'wild-webb', 'ri'), n_obs, n_provinces, n_years. Bootstrap
-    and randomisation rows are given for the drivers only; ``weights=("rademacher", "webb")``
-    gives a wild-bootstrap row for each weight scheme.
+    None loads it. Returns a ModelResult whose table (``result.TABLE_COLUMNS``) has one row per
+    term and inference method: 'cr1', 'cr2', 'wild-rademacher' / 'wild-webb', 'ri'. Bootstrap
+    and randomisation rows are given for the drivers only; ``bootstrap_weights=("rademacher",
+    "webb")`` gives a wild-bootstrap row for each weight scheme.
     """
     if panel is None:
         from parlib.panel import load_panel
@@ -307,8 +148,8 @@ def fit(
     unknown = [m for m in inference if m not in INFERENCE]
     if unknown or not inference:
         raise ModelSpecError(f"inference must be a subset of {INFERENCE} (got {list(inference)})")
-    if set(fe) - {"province", "year"} or len(set(fe)) != len(fe):
-        raise ModelSpecError(f"fe must be a subset of ('province', 'year') (got {fe})")
+    _check_fe(panel, fe)
+    check_weights(panel, weights)
     if cluster != "province":
         raise ModelSpecError("only clustering by province is implemented (cluster='province')")
     for driver in drivers:
@@ -318,50 +159,59 @@ def fit(
                 f"driver {driver} overlaps the outcome {outcome}: {why}; choose an outcome that does not "
                 "contain it (e.g. another PAPI dimension) or another driver"
             )
+    keep = [c for c in (weights, "region" if "region-year" in fe else None) if c]
     sample, dropped, names = prepare(
-        panel, outcome, drivers, controls, lag=lag, years=years, standardize=standardize
+        panel, outcome, drivers, controls, lag=lag, years=years, standardize=standardize, keep=keep
     )
     notes = []
     if first_difference:
-        sample, gone = _first_difference(sample, [outcome, *names, *controls])
+        sample, gone = difference(sample, [outcome, *names, *controls])
         dropped = pd.concat([dropped, gone], ignore_index=True)
-        fe = tuple(f for f in fe if f == "year")
+        fe = tuple(f for f in fe if f != "province")
         notes.append("first differences: province effects differenced out; consecutive years only")
     if "province" in fe:
-        sample, gone = _drop_singletons(sample)
+        sample, gone = drop_singletons(sample)
         dropped = pd.concat([dropped, gone], ignore_index=True)
     terms = [*names, *controls]
-    if "year" not in fe and "method_era" in sample and sample["method_era"].nunique() > 1:
-        eras = pd.get_dummies(sample["method_era"], prefix="era", prefix_sep="[", dtype=float)
-        eras.columns = [f"{c}]" for c in eras.columns]
-        eras = eras.iloc[:, 1:]
-        sample = pd.concat([sample, eras], axis=1)
-        terms += list(eras.columns)
-        notes.append(f"method-era dummies added (outcome crosses a break): {list(eras.columns)}")
-    elif "method_era" in sample and sample["method_era"].nunique() > 1:
+    eras = sample["method_era"].astype(str) if "method_era" in sample else pd.Series(dtype=str)
+    crosses = eras.str.contains("->").any() if first_difference else eras.nunique() > 1
+    if crosses and not {"year", "region-year"} & set(fe):
+        breaks = break_terms(sample, differenced=first_difference)
+        sample = pd.concat([sample, breaks], axis=1)
+        terms += list(breaks.columns)
+        kind = "method-era dummies"
+        if first_difference:
+            kind = "break dummies (the difference spanning each break)"
+        notes.append(f"outcome crosses a method break: {kind} added: {list(breaks.columns)}")
+    elif crosses:
         notes.append("outcome crosses a method break: absorbed by the year effects")
     n_obs, n_prov = len(sample), sample["province_id"].nunique()
     if n_prov < MIN_CLUSTERS:
         raise ModelSpecError(
-            f"too few clusters: {n_prov} provinces with complete data (need >= {MIN_CLUSTERS}); "
-            "widen the years, use lag 0, or drop drivers/controls with many missing values"
+            f"too few clusters: {n_prov} provinces with complete data, need >= {MIN_CLUSTERS} "
+            f"({MIN_CLUSTERS - n_prov} more); widen the years, use lag 0, drop drivers/controls with many "
+            "missing values, or use parlib.models.fit_year / fit_change for one row per province"
         )
-    absorbed = ols.absorb(sample, fe, cluster)
-    k_fe = absorbed.rank - absorbed.nested
+    clusters = pd.factorize(sample["province_id"])[0]
+    w = sample[weights].to_numpy(float) if weights else None
+    absorbed = ols.absorb(sample, fe, clusters, w)
+    if absorbed.note:
+        notes.append(absorbed.note)
     if n_obs - len(terms) - absorbed.rank < MIN_RESIDUAL_DF:
         raise ModelSpecError(
             f"too few observations: {n_obs} rows for {len(terms)} regressors and {absorbed.rank} "
             f"fixed effects (need >= {MIN_RESIDUAL_DF} residual degrees of freedom); "
             "widen the years or use fewer terms"
         )
-    y = absorbed.resid(sample[outcome].to_numpy(float))
+    s = absorbed.sqrt_w
+    y = absorbed.resid(s * sample[outcome].to_numpy(float))
     x_raw = sample[terms].to_numpy(float)
-    x = absorbed.resid(x_raw)
+    x = absorbed.resid(s[:, None] * x_raw)
     if "province" in fe:
         flat = [
             t
             for i, t in enumerate(terms)
-            if np.linalg.norm(x[:, i]) <= 1e-9 * max(1, np.linalg.norm(x_raw[:, i]))
+            if np.linalg.norm(x[:, i]) <= 1e-9 * max(1, np.linalg.norm(s * x_raw[:, i]))
         ]
         if flat:
             raise ModelSpecError(
@@ -374,97 +224,52 @@ def fit(
             f"perfectly collinear regressors: {collinear} are linear combinations of the others "
             "(after fixed effects); drop them"
         )
-    clusters = pd.factorize(sample["province_id"])[0]
-    res = ols.ols_cr1(y, x, clusters, k_fe)
+    res = ols.ols_cr1(y, x, clusters, absorbed.k_fe)
     n_years = sample["year"].nunique()
-    crit = stats.t.ppf(0.5 + level / 2, res.n_clusters - 1)
-    rows = []
-    for i, term in enumerate(terms):
-        b, se = res.beta[i], res.std_error[i]
-        p = 2 * stats.t.sf(abs(b / se), res.n_clusters - 1)
-        rows.append(
-            dict(
-                term=term,
-                estimate=b,
-                std_error=se,
-                conf_low=b - crit * se,
-                conf_high=b + crit * se,
-                p_value=p,
-                method="cr1",
-            )
-        )
+    df = res.n_clusters - 1
+    rows = [  # CR1 rows always: the reference every other method is read against
+        _t_row(t, res.beta[i], res.std_error[i], df, level, "cr1") for i, t in enumerate(terms)
+    ]
+    if "cr2" in inference:
+        from parlib.models.cr2 import cr2
+
+        c2 = cr2(x, res.resid, clusters, q_nested=absorbed.q_nested, q_other=absorbed.q_other)
+        rows += [_t_row(t, res.beta[i], c2.std_error[i], c2.df[i], level, "cr2") for i, t in enumerate(terms)]
     if "wild" in inference:
         from parlib.models.wild import wild_cluster_bootstrap
 
-        for scheme, (j, term) in itertools.product(_as_list(weights), enumerate(names)):
-            w = wild_cluster_bootstrap(
-                y,
-                x,
-                clusters,
-                j,
-                cr1_factor=res.cr1_factor,
-                n_boot=n_boot,
-                weights=scheme,
-                seed=seed,
-                level=level,
-                annihilator=absorbed.resid,
-            )
-            if w.get("note") and w["note"] not in notes:
-                notes.append(w["note"])
+        for scheme, (j, term) in itertools.product(_as_list(bootstrap_weights), enumerate(names)):
+            boot = wild_cluster_bootstrap(
+                y, x, clusters, j, cr1_factor=res.cr1_factor, n_boot=n_boot, weights=scheme, seed=seed,
+                level=level, annihilator=absorbed.resid,
+            )  # fmt: skip
+            if boot.get("note") and boot["note"] not in notes:
+                notes.append(boot["note"])
             rows.append(
-                dict(
-                    term=term,
-                    estimate=res.beta[j],
-                    std_error=np.nan,
-                    conf_low=w["conf_low"],
-                    conf_high=w["conf_high"],
-                    p_value=w["p_value"],
-                    method=f"wild-{scheme}",
-                )
-            )
+                dict(term=term, estimate=res.beta[j], conf_low=boot["conf_low"], conf_high=boot["conf_high"],
+                     p_value=boot["p_value"], method=f"wild-{scheme}")
+            )  # fmt: skip
     if "ri" in inference:
         from parlib.models.permutation import randomization_inference
 
         ri = randomization_inference(
-            y,
-            x_raw[:, : len(names)],
-            x[:, len(names) :],
-            absorbed.resid,
-            pd.factorize(sample["year"])[0],
-            n_perm=n_perm,
-            seed=seed,
-            clusters=clusters,
-        )
-        ri = pd.DataFrame(ri)
-        for j, term in enumerate(names):
-            rows.append(
-                dict(
-                    term=term,
-                    estimate=res.beta[j],
-                    std_error=np.nan,
-                    conf_low=np.nan,
-                    conf_high=np.nan,
-                    p_value=float(ri["p_value"].iloc[j]),
-                    method="ri",
-                )
-            )
-    table = pd.DataFrame(rows)
-    table.insert(0, "outcome", outcome)
-    table["n_obs"], table["n_provinces"], table["n_years"] = n_obs, n_prov, n_years
-    label = {
-        (): "pooled OLS",
-        ("province",): "province fixed effects",
-        ("year",): "year fixed effects",
-        ("province", "year"): "two-way fixed effects (province, year)",
-    }.get(tuple(sorted(fe)), str(fe))
-    if first_difference:
-        label = "first differences" + (" with year effects" if fe else "")
+            y, x_raw[:, : len(names)], x[:, len(names) :], absorbed.resid_raw,
+            pd.factorize(sample["year"])[0], n_perm=n_perm, seed=seed, clusters=clusters,
+        )  # fmt: skip
+        rows += [
+            dict(term=term, estimate=res.beta[j], p_value=float(ri["p_value"].iloc[j]), method="ri")
+            for j, term in enumerate(names)
+        ]
+    table = finish_table(rows, outcome, n_obs, n_prov, n_years)
     spec = dict(
-        label=label,
+        label=_label(fe, first_difference),
+        design="panel",
         fe=fe,
         lag=lag,
         standardize=standardize,
         cluster=cluster,
+        weights=weights,
+        shown=("lag", "standardize", "cluster", "weights"),
         n_obs=n_obs,
         n_provinces=n_prov,
         n_years=n_years,
@@ -476,48 +281,20 @@ def fit(
         n_boot=n_boot,
         n_perm=n_perm,
         seed=seed,
-        weights=weights,
+        bootstrap_weights=bootstrap_weights,
+        level=level,
     )
-    data = sample[["province_id", "year", outcome, *terms]]
-    return ModelResult(outcome, names, terms, table[TABLE_COLUMNS], data, dropped, spec, notes, y, x)
-
-
-@dataclass
-class FamilyResult:
-    """One model per outcome, with p-values adjusted across the family (Holm and Benjamini-Hochberg).
-
-    ``table``: the models' tables stacked, plus ``p_holm`` and ``p_bh``: for each driver term
-    and inference method, the p-values of the outcomes are adjusted together (the family is
-    the set of outcomes, e.g. the 8 PAPI dimensions). Controls are not adjusted (NaN).
-    """
-
-    results: dict[str, ModelResult]
-    table: pd.DataFrame
-
-    def summary(self) -> str:
-        cols = ["outcome", "term", "method", "estimate", "conf_low", "conf_high", "p_value", "p_holm", "p_bh"]
-        drivers = self.table[self.table["p_holm"].notna()][cols]
-        with pd.option_context("display.width", 180, "display.float_format", "{:.4f}".format):
-            return f"{len(self.results)} outcomes; p-values adjusted across outcomes\n" + drivers.to_string(
-                index=False
-            )
+    data = sample[["province_id", "year", outcome, *terms, *keep]]
+    data = data.loc[:, ~data.columns.duplicated()]
+    return ModelResult(outcome, names, terms, table, data, dropped, spec, notes, y, x)
 
 
 def fit_family(
     panel: pd.DataFrame | None, outcomes: Sequence[str], drivers: Sequence[str], **kwargs
 ) -> FamilyResult:
     """``fit()`` for each outcome with the same drivers and options; Holm and BH across outcomes."""
-    from parlib.models.multiple import benjamini_hochberg, holm
-
     if panel is None:
         from parlib.panel import load_panel
 
         panel = load_panel()
-    results = {outcome: fit(panel, outcome, drivers, **kwargs) for outcome in outcomes}
-    table = pd.concat([r.table for r in results.values()], ignore_index=True)
-    table["p_holm"], table["p_bh"] = np.nan, np.nan
-    driver_terms = {t for r in results.values() for t in r.drivers}
-    for _, rows in table[table["term"].isin(driver_terms)].groupby(["term", "method"]):
-        table.loc[rows.index, "p_holm"] = holm(rows["p_value"].to_numpy())
-        table.loc[rows.index, "p_bh"] = benjamini_hochberg(rows["p_value"].to_numpy())
-    return FamilyResult(results, table)
+    return family({outcome: fit(panel, outcome, drivers, **kwargs) for outcome in outcomes})

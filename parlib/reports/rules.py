@@ -170,7 +170,7 @@ def _check_model(values: dict[str, object], given: set[str]) -> None:
     if not isinstance(outcome, str):
         return
     if isinstance(drivers, list):
-        from parlib.models.regression import overlap
+        from parlib.models.overlap import overlap
 
         for driver in drivers:
             why = overlap(outcome, str(driver))

@@ -70,7 +70,8 @@ def specification(result: ModelResult) -> Prose:
         if m == "cr1":
             inference.append(f"CR1 cluster-robust t with {s['n_provinces'] - 1} degrees of freedom")
         elif m == "wild":
-            weights = s["weights"] if isinstance(s["weights"], str) else ", ".join(s["weights"])
+            scheme = s["bootstrap_weights"]
+            weights = scheme if isinstance(scheme, str) else ", ".join(scheme)
             inference.append(
                 f"wild cluster bootstrap ({weights} weights, null imposed, {s['n_boot']:,} draws, "
                 f"seed {s['seed']})"
