@@ -11,9 +11,20 @@ A package rather than DESIGN.md's single models.py, so that each inference metho
 module; ``parlib.models`` stays the import path.
 """
 
+from parlib.models.cross_section import fit_change, fit_year
 from parlib.models.overlap import overlap
 from parlib.models.regression import fit, fit_family
 from parlib.models.result import FamilyResult, ModelResult
 from parlib.models.sample import ModelSpecError, with_controls
 
-__all__ = ["FamilyResult", "ModelResult", "ModelSpecError", "fit", "fit_family", "overlap", "with_controls"]
+__all__ = [
+    "FamilyResult",
+    "ModelResult",
+    "ModelSpecError",
+    "fit",
+    "fit_change",
+    "fit_family",
+    "fit_year",
+    "overlap",
+    "with_controls",
+]
