@@ -9,16 +9,19 @@ Each of 500 replications (fixed seeds) estimates TWFE by an implementation indep
 core (fixed effects partialled out with explicit dummy matrices and their pseudo-inverse, CR1 from the
 contract formula, t with G - 1 df) and tests H0: beta = 0.5 at 5% with
 * CR1,
-* the wild cluster bootstrap (WCR, Rademacher) with B reduced from 9,999 to 399 for time,
+* the wild cluster bootstrap (WCR, Rademacher) with B reduced from 9,999 to 399 for time (p-value
+  only: the interval's test inversion is not needed to count rejections),
 * randomisation inference of the sharp null beta = 0.5 (beta0), studentized, 399 permutations;
 the share NOT rejected is the coverage of the corresponding 95% interval and must lie in
 [0.93, 0.97]. The raw-coefficient RI statistic is also run, to document that it under-covers badly
-in such panels (why ``statistic="t"`` is the default).
+in such panels (why ``statistic="t"`` is the default); on the first 200 replications only, which
+tell 0.82 from 0.95 (MC se 0.027).
 
 Measured (seed 20250, printed with ``-s``): mean estimate 0.4997 (MC se 0.0027); coverage CR1 0.946,
-wild 0.948, RI studentized 0.946, RI raw coefficient 0.822 (MC se of a coverage near 0.95: 0.010).
-1,000 replications gave 0.948 / 0.947 / 0.947 / 0.821; 500 keep the suite within its time budget.
-About 35 s on the 2-core machine with one BLAS thread.
+wild 0.948, RI studentized 0.946 (MC se of a coverage near 0.95: 0.010), RI raw coefficient 0.800
+(200 replications). 1,000 replications gave 0.948 / 0.947 / 0.947 / 0.821; 500 keep the suite within
+its time budget. About 27 s on the quiet 2-core machine with one BLAS thread (60 s before the raw-
+coefficient RI was cut to 200 replications and the wild bootstrap to its p-value).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ import pytest
 from scipy import stats
 
 from parlib.models.permutation import randomization_inference
-from parlib.models.wild import wild_cluster_bootstrap
+from parlib.models.wild import draw_weights, wild_pvalue_function
 
 pytestmark = pytest.mark.slow
 
 G, T, BETA = 63, 14, 0.5
 REPLICATIONS, N_BOOT, N_PERM = 500, 399, 399
+REPLICATIONS_COEF = 200  # the raw-coefficient RI only documents a failure (~0.82): 200 tell it from 0.95
 SEED = 20250
 RHO_X, RHO_E = 0.5, 0.5
 
@@ -84,27 +88,28 @@ def one_replication(rep: int) -> tuple[float, float, float, float, float]:
     y_t, x_t = resid(y), resid(x)[:, None]
     b = float(x_t[:, 0] @ y_t / (x_t[:, 0] @ x_t[:, 0]))
     u = y_t - b * x_t[:, 0]
-    factor = G / (G - 1) * (n - 1) / (n - 1 - (T - 1))  # province FE nested in the clusters
+    factor = G / (G - 1) * (n - 1) / (n - 1 - T)  # fixest's K: nested province FE out, one counted back
     scores = np.bincount(prov, weights=x_t[:, 0] * u, minlength=G)
     se = np.sqrt(factor * scores @ scores) / (x_t[:, 0] @ x_t[:, 0])
     p_cr1 = 2 * stats.t.sf(abs(b - BETA) / se, G - 1)
-    wild = wild_cluster_bootstrap(y_t, x_t, prov, 0, cr1_factor=factor, n_boot=N_BOOT, seed=rep, beta0=BETA)
-    assert wild["std_error"] == pytest.approx(se, rel=1e-10)
+    draws = draw_weights(N_BOOT, G, "rademacher", rep)
+    p_wild = wild_pvalue_function(y_t, x_t, prov, 0, cr1_factor=factor, weight_matrix=draws)(BETA)
     ri = {
         statistic: randomization_inference(
             y_t, x[:, None], None, resid, year, n_perm=N_PERM, seed=rep, beta0=BETA,
             statistic=statistic, clusters=prov,
         ).loc[0, "p_value"]
-        for statistic in ("t", "coef")
+        for statistic in (("t", "coef") if rep < REPLICATIONS_COEF else ("t",))
     }  # fmt: skip
-    return b, p_cr1, wild["p_value"], ri["t"], ri["coef"]
+    return b, p_cr1, p_wild, ri["t"], ri.get("coef", np.nan)
 
 
 @pytest.fixture(scope="module")
 def replications() -> dict[str, np.ndarray]:
     out = np.array([one_replication(rep) for rep in range(REPLICATIONS)])
     result = {"estimate": out[:, 0]}
-    result.update({name: out[:, i + 1] > 0.05 for i, name in enumerate(["cr1", "wild", "ri", "ri_coef"])})
+    result.update({name: out[:, i + 1] > 0.05 for i, name in enumerate(["cr1", "wild", "ri"])})
+    result["ri_coef"] = out[:REPLICATIONS_COEF, 4] > 0.05
     summary = ", ".join(f"{k} {v.mean():.3f}" for k, v in result.items() if k != "estimate")
     mc_se = out[:, 0].std(ddof=1) / np.sqrt(len(out))
     print(f"\nmean estimate {out[:, 0].mean():.4f} (MC se {mc_se:.4f}); coverage {summary}")
