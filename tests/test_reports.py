@@ -501,7 +501,7 @@ def test_province_in_a_year_it_did_not_exist_is_refused(no_kernel, tmp_path):
             "'outcome' and 'drivers'",
             "overlaps the outcome papi_e_governance",
         ),
-        ({"method": ["cr1", "bootstrap"]}, "'method'", "methods from cr1, wild, ri"),
+        ({"method": ["cr1", "bootstrap"]}, "'method'", "methods from cr1, cr2, wild, ri"),
         ({"method": []}, "'method'", "non-empty list"),
     ],
 )
@@ -555,7 +555,7 @@ def test_drivers_template_parameters_are_normalised(no_kernel):
         (["seed", str(10**100)], "parameter 'seed': expected an integer 0-4294967295"),
         (["years", "2018-2024; rm -rf"], "parameter 'years': expected 'YYYY-YYYY'"),
         (["outcome", "papi_e_governance"], "driver papi_egov_portal_access overlaps the outcome"),
-        (["method", "cr1,magic"], "parameter 'method': expected methods from cr1, wild, ri"),
+        (["method", "cr1,magic"], "parameter 'method': expected methods from cr1, cr2, wild, ri"),
         (["colour", "red"], "unknown parameter(s) 'colour'"),
         (["province", "20"], "-p province: give the province with --province"),
         (["lag", "1", "-p", "lag", "2"], "-p lag: given twice"),

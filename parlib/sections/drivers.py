@@ -68,7 +68,12 @@ def specification(result: ModelResult) -> Prose:
     inference = []
     for m in s["inference"]:
         if m == "cr1":
-            inference.append(f"CR1 cluster-robust t with {s['n_provinces'] - 1} degrees of freedom")
+            inference.append(
+                f"CR1 cluster-robust t with {s['n_provinces'] - 1} degrees of freedom (fixest's small-sample "
+                "correction)"
+            )
+        elif m == "cr2":
+            inference.append("CR2 cluster-robust t with Bell-McCaffrey degrees of freedom (shown per term)")
         elif m == "wild":
             scheme = s["bootstrap_weights"]
             weights = scheme if isinstance(scheme, str) else ", ".join(scheme)
