@@ -246,12 +246,21 @@ def test_too_few_provinces_refused_with_the_count(panel):
         fit_year(panel, "sipas_total", ["papi_admin_procedures"], 2019)
     msg = str(err.value)
     assert "5 provinces with complete data; this design needs at least 6: 1 more" in msg
-    assert f"{panel[panel['year'] == 2019]['province_id'].nunique() - 5} outcome sipas_total missing" in msg
+    assert f"outcome sipas_total missing: {panel[panel['year'] == 2019]['province_id'].nunique() - 5}." in msg
     df = simulated(7)  # five coefficients (incl. the intercept) need n - k >= 3: eight provinces
     with pytest.raises(
         ModelSpecError, match="7 provinces with complete data; this design needs at least 8: 1 more"
     ):
         fit_year(df, "y", ["x1", "x2"], 2020, controls=["z", "w"])
+
+
+def test_a_year_without_the_outcome_is_too_few_not_a_break(panel):
+    """SIPAS was not published for 2020: the era of 2020 is unknown, and the refusal says why."""
+    with pytest.raises(ModelSpecError) as err:
+        fit_change(panel, "sipas_total", 2017, 2020, ["papi_admin_procedures"], driver_values="start")
+    msg = str(err.value)
+    assert "0 provinces with complete data" in msg and "outcome sipas_total missing in 2020" in msg
+    assert "method break" not in msg
 
 
 def test_change_across_a_method_break_refused_then_allowed(panel):

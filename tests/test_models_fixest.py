@@ -2,8 +2,9 @@
 
 Why: an applied econometrician would check our numbers with fixest. Estimates, CRV1 standard
 errors (fixest's default small-sample correction: nested fixed effects out of K, one counted back),
-t(G-1) p-values and 95% intervals must agree in every specification (pyfixest's demeaning is run to 1e-14; at its default tolerance its
-standard errors differ from the exact projection by up to 1e-8): two-way effects named in
+t(G-1) p-values and 95% intervals must agree in every specification (pyfixest's demeaning is run
+to 1e-14; at its default tolerance its standard errors differ from the exact projection by up to
+1e-8): two-way effects named in
 either order, province effects only, pooled OLS with method-era dummies, controls, first
 differences (with break dummies or year effects), population weights, and province plus
 region x year effects. The wild cluster bootstrap is compared with wildboottest (what pyfixest

@@ -28,7 +28,10 @@ from parlib.record import read_records
 ROOT = config.PACKAGE_DIR.parent
 TEMPLATES = ROOT / "notebooks" / "templates"
 GOLDEN = Path(__file__).parent / "golden"
-EXPLORATORY = ROOT / "notebooks" / "exploratory" / "3.1-egov-access-vs-outcomes.ipynb"
+EXPLORATORY = [
+    ROOT / "notebooks" / "exploratory" / "3.1-egov-access-vs-outcomes.ipynb",
+    ROOT / "notebooks" / "exploratory" / "3.2-staffing-cuts-long-difference.ipynb",
+]
 SANITIZE = Path(__file__).parent / "nbval_sanitize.cfg"
 TEMPLATE_NAMES = ("province_report.ipynb", "drivers_regression.ipynb")
 CHART_CELLS = ("trajectory", "profile", "map", "drivers")
@@ -240,7 +243,7 @@ def _nbval(*notebooks: Path) -> subprocess.CompletedProcess:
 
 
 def test_nbval_golden_copies_and_exploratory_notebook(cache):
-    run = _nbval(GOLDEN / "province_report.ipynb", GOLDEN / "drivers_regression.ipynb", EXPLORATORY)
+    run = _nbval(GOLDEN / "province_report.ipynb", GOLDEN / "drivers_regression.ipynb", *EXPLORATORY)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout, run.stdout[-2000:]
 

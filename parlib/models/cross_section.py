@@ -208,12 +208,12 @@ def _estimate(
     need = max(MIN_OBS, k + MIN_RESIDUAL_DF)
     if n < need:
         groups = dropped.groupby("reason", sort=False)["province_id"]
-        why = "; ".join(f"{len(v)} {r}" + (f" ({', '.join(v)})" if len(v) <= 10 else "") for r, v in groups)
+        why = "; ".join(f"{r}: {len(v)}" + (f" ({', '.join(v)})" if len(v) <= 10 else "") for r, v in groups)
         raise ModelSpecError(
-            f"too few provinces for {spec['label']}: {n} provinces with complete data; this design needs at "
-            f"least {need}: {need - n} more (MIN_OBS = {MIN_OBS} and >= {MIN_RESIDUAL_DF} residual df with "
-            f"{k} coefficients incl. the intercept). Dropped: {why}. Use another year or period, or fewer "
-            "drivers and controls"
+            f"too few provinces for {spec['label']}: {n} province{'s' * (n != 1)} with complete data; this "
+            f"design needs at least {need}: {need - n} more (MIN_OBS = {MIN_OBS} and >= {MIN_RESIDUAL_DF} "
+            f"residual df with {k} coefficients incl. the intercept). Dropped: {why}. Use another year or "
+            "period, or fewer drivers and controls"
         )
     y, x = sample[outcome].to_numpy(float), sample[terms].to_numpy(float)
     w = sample[weights].to_numpy(float) if weights else None
@@ -342,7 +342,8 @@ def fit_change(
             f"unknown column(s) {unknown}: not in the panel (see parlib.load_panel().columns)"
             + (f" nor in period_drivers {list(period.columns)}" if period_drivers is not None else "")
         )
-    provinces = sorted(set(panel["province_id"]) | set(period.index))
+    in_force = panel.loc[panel["year"].isin([start, end]), "province_id"]  # not Hà Tây in 2011-2020
+    provinces = sorted(set(in_force) | set(period.index))
     at = {yr: panel[panel["year"] == yr].set_index("province_id").reindex(provinces) for yr in (start, end)}
     frame = pd.DataFrame(index=pd.Index(provinces, name="province_id"))
     checks = [(pd.Series(frame.index.isin(panel["province_id"]), frame.index), "not in the panel", end)]
@@ -383,7 +384,7 @@ def fit_change(
     era = era_column(outcome)
     if era and era in panel:
         eras = [sorted(at[yr].loc[at[yr][outcome].notna(), era].dropna().unique()) for yr in (start, end)]
-        if eras[0] != eras[1]:
+        if all(eras) and eras[0] != eras[1]:  # a year without the outcome is refused below (too few)
             crossing = f"{start} is in the {' / '.join(eras[0])} method era, {end} in {' / '.join(eras[1])}"
             if standardize != "within_year" and not allow_break:
                 raise ModelSpecError(
