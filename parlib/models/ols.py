@@ -83,8 +83,9 @@ def _basis(mat: np.ndarray) -> np.ndarray:
 
 def nested_in(codes: np.ndarray, clusters: np.ndarray) -> bool:
     """True when every level of ``codes`` lies within one cluster."""
-    pairs = pd.DataFrame({"level": codes, "cluster": clusters})
-    return bool((pairs.groupby("level")["cluster"].nunique() == 1).all())
+    codes, clusters = np.asarray(codes), np.unique(np.asarray(clusters), return_inverse=True)[1].ravel()
+    pairs = np.unique(codes.astype(np.int64) * (int(clusters.max()) + 1) + clusters)
+    return len(pairs) == len(np.unique(codes))
 
 
 def absorb(

@@ -116,13 +116,10 @@ class ModelResult:
 
 def finish_table(rows: Sequence[dict], outcome: str, n_obs: int, n_prov: int, n_years: int) -> pd.DataFrame:
     """The tidy table in TABLE_COLUMNS order from per-row dicts (missing fields are NaN)."""
-    table = pd.DataFrame(list(rows))
-    table.insert(0, "outcome", outcome)
-    for column in ("df", "mde", "std_error", "conf_low", "conf_high"):
-        if column not in table:
-            table[column] = np.nan
-    table["n_obs"], table["n_provinces"], table["n_years"] = n_obs, n_prov, n_years
-    return table[TABLE_COLUMNS]
+    fixed = {"outcome": outcome, "n_obs": n_obs, "n_provinces": n_prov, "n_years": n_years}
+    return pd.DataFrame(
+        {c: [fixed[c]] * len(rows) if c in fixed else [r.get(c, np.nan) for r in rows] for c in TABLE_COLUMNS}
+    )
 
 
 @dataclass

@@ -119,8 +119,8 @@ def break_terms(sample: pd.DataFrame, differenced: bool) -> pd.DataFrame:
 
 def drop_singletons(sample: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Provinces observed once carry no within-province information under province effects."""
-    counts = sample.groupby("province_id")["year"].transform("size")
-    single = counts == 1
+    codes = pd.factorize(sample["province_id"])[0]
+    single = np.bincount(codes)[codes] == 1
     dropped = sample.loc[single, ["province_id", "year"]].assign(
         reason="singleton: the province's only observation (absorbed by its fixed effect)"
     )
