@@ -62,11 +62,10 @@ import pandas as pd
 from scipy import stats
 
 from parlib.models.ols import collinear_columns
-from parlib.models.overlap import era_column, overlap
+from parlib.models.overlap import era_column
 from parlib.models.permutation import TIE_RTOL, within_year_permutations
-from parlib.models.regression import check_weights
 from parlib.models.result import ModelResult, finish_table, mde
-from parlib.models.sample import ModelSpecError, prepare
+from parlib.models.sample import ModelSpecError, check_drivers, check_weights, prepare
 
 MIN_OBS = 6
 MIN_RESIDUAL_DF = 3
@@ -185,20 +184,6 @@ def _row(term: str, b: float, se: float, df: int, level: float, method: str, mde
                 p_value=p, method=method, df=df, mde=mde_value)  # fmt: skip
 
 
-def _check_drivers(outcome: str, drivers: Sequence[str]) -> list[str]:
-    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
-    if not drivers:
-        raise ModelSpecError("give at least one driver")
-    for driver in drivers:
-        why = overlap(outcome, driver)
-        if why:
-            raise ModelSpecError(
-                f"driver {driver} overlaps the outcome {outcome}: {why}; choose an outcome that does not "
-                "contain it (e.g. another PAPI dimension) or another driver"
-            )
-    return drivers
-
-
 def _estimate(
     sample: pd.DataFrame, dropped: pd.DataFrame, outcome: str, names: list[str], terms: list[str],
     weights: str | None, spec: dict, notes: list[str], *, n_perm: int, seed: int, level: float,
@@ -281,7 +266,7 @@ def fit_year(
     """Cross-section of one year: ``outcome`` in ``year`` on the drivers of ``year - lag`` (calendar
     years, as ``prepare``) and the controls of ``year``. Methods hc1, hc3, perm (module docstring)."""
     panel = _panel(panel)
-    drivers, controls = _check_drivers(outcome, drivers), list(controls)
+    drivers, controls = check_drivers(outcome, drivers), list(controls)
     check_weights(panel, weights)
     keep = [weights] if weights else []
     sample, dropped, names = prepare(
@@ -321,7 +306,7 @@ def fit_change(
     docstring). ``dropped`` gives each province left out, the year where a value is missing
     (``end`` for a period driver) and the reason."""
     panel = _panel(panel)
-    drivers, controls = _check_drivers(outcome, drivers), list(controls)
+    drivers, controls = check_drivers(outcome, drivers), list(controls)
     if not start < end:
         raise ModelSpecError(f"start must be before end (got {start}, {end})")
     if driver_values not in ("change", "start"):

@@ -37,40 +37,24 @@ import pandas as pd
 from scipy import stats
 
 from parlib.models import ols
-from parlib.models.overlap import overlap
 from parlib.models.result import FamilyResult, ModelResult, family, finish_table, mde
-from parlib.models.sample import ModelSpecError, break_terms, drop_singletons, prepare
+from parlib.models.sample import (
+    ModelSpecError,
+    break_terms,
+    check_drivers,
+    check_weights,
+    drop_singletons,
+    prepare,
+)
 from parlib.models.sample import first_difference as difference
 
 MIN_CLUSTERS = 10
 MIN_RESIDUAL_DF = 10
 INFERENCE = ("cr1", "cr2", "wild", "ri")
-BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
 
 
 def _as_list(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
-
-
-def check_weights(panel: pd.DataFrame, weights: str | None) -> None:
-    """A weight column must exist and be positive and finite where it is given."""
-    if weights is None:
-        return
-    if not isinstance(weights, str) or weights in BOOTSTRAP_WEIGHTS:
-        raise ModelSpecError(
-            f"weights={weights!r}: weights= names a panel column of regression weights (e.g. "
-            "'gso_population'); the wild bootstrap's scheme is bootstrap_weights='rademacher' or 'webb'"
-        )
-    if weights not in panel.columns:
-        raise ModelSpecError(f"weights: unknown panel column {weights!r}; see parlib.load_panel().columns")
-    values = panel[weights].dropna()
-    bad = values[(values <= 0) | ~np.isfinite(values)]
-    if len(bad):
-        row = panel.loc[bad.index[0]]
-        raise ModelSpecError(
-            f"weights {weights!r} must be positive and finite: {bad.iloc[0]!r} for province "
-            f"{row.get('province_id')} in {row.get('year')}"
-        )
 
 
 def _check_fe(panel: pd.DataFrame, fe: tuple[str, ...]) -> None:
@@ -142,9 +126,7 @@ def fit(
         from parlib.panel import load_panel
 
         panel = load_panel()
-    drivers, controls, fe = list(drivers), list(controls), tuple(fe)
-    if not drivers:
-        raise ModelSpecError("give at least one driver")
+    controls, fe = list(controls), tuple(fe)
     unknown = [m for m in inference if m not in INFERENCE]
     if unknown or not inference:
         raise ModelSpecError(f"inference must be a subset of {INFERENCE} (got {list(inference)})")
@@ -152,13 +134,7 @@ def fit(
     check_weights(panel, weights)
     if cluster != "province":
         raise ModelSpecError("only clustering by province is implemented (cluster='province')")
-    for driver in drivers:
-        why = overlap(outcome, driver)
-        if why:
-            raise ModelSpecError(
-                f"driver {driver} overlaps the outcome {outcome}: {why}; choose an outcome that does not "
-                "contain it (e.g. another PAPI dimension) or another driver"
-            )
+    drivers = check_drivers(outcome, drivers)
     keep = [c for c in (weights, "region" if "region-year" in fe else None) if c]
     sample, dropped, names = prepare(
         panel, outcome, drivers, controls, lag=lag, years=years, standardize=standardize, keep=keep

@@ -12,11 +12,50 @@ import numpy as np
 import pandas as pd
 
 from parlib.errors import ParlibError
-from parlib.models.overlap import era_column
+from parlib.models.overlap import era_column, overlap
+
+BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
+"""The wild bootstrap's weight schemes: names that ``weights=`` (regression weights) refuses."""
 
 
 class ModelSpecError(ParlibError, ValueError):
     """A model that cannot be estimated as asked; the message says what to change."""
+
+
+def check_drivers(outcome: str, drivers: str | Sequence[str]) -> list[str]:
+    """The drivers as a list; refused when empty or when one is part of the outcome (``overlap``)."""
+    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
+    if not drivers:
+        raise ModelSpecError("give at least one driver")
+    for driver in drivers:
+        why = overlap(outcome, driver)
+        if why:
+            raise ModelSpecError(
+                f"driver {driver} overlaps the outcome {outcome}: {why}; choose an outcome that does not "
+                "contain it (e.g. another PAPI dimension) or another driver"
+            )
+    return drivers
+
+
+def check_weights(panel: pd.DataFrame, weights: str | None) -> None:
+    """A weight column must exist and be positive and finite where it is given."""
+    if weights is None:
+        return
+    if not isinstance(weights, str) or weights in BOOTSTRAP_WEIGHTS:
+        raise ModelSpecError(
+            f"weights={weights!r}: weights= names a panel column of regression weights (e.g. "
+            "'gso_population'); the wild bootstrap's scheme is bootstrap_weights='rademacher' or 'webb'"
+        )
+    if weights not in panel.columns:
+        raise ModelSpecError(f"weights: unknown panel column {weights!r}; see parlib.load_panel().columns")
+    values = panel[weights].dropna()
+    bad = values[(values <= 0) | ~np.isfinite(values)]
+    if len(bad):
+        row = panel.loc[bad.index[0]]
+        raise ModelSpecError(
+            f"weights {weights!r} must be positive and finite: {bad.iloc[0]!r} for province "
+            f"{row.get('province_id')} in {row.get('year')}"
+        )
 
 
 def prepare(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +76,67 @@ def _bounds_text(unit: str) -> str:
     return f">= {low:g}" if math.isinf(high) else f"{low:g}-{high:g}"
 
 
+def _load_rows(
+    path: str | Path, sheet: str | int, required: list[str], geo: str, decimal: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The rows of a driver or period table with their province ids: (frame, raw cells, file name).
+
+    Refuses a missing column, an empty table and a blank indicator, unit or source.
+    """
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
+    path = Path(path)
+    name = path.name
+    frame, cells = _load_sheet(path, sheet)
+    _check_columns(frame, required, [], name)
+    _require_rows(frame, name)
+    for column in ("indicator", "unit", "source"):
+        blank = frame[column] == ""
+        if blank.any():
+            why = "say where the figure comes from" if column == "source" else "every row needs one"
+            raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
+    frame = frame.copy()
+    frame["province_id"] = _province_ids(frame, geo, name)
+    return frame, cells, name
+
+
+def _check_values(frame: pd.DataFrame, name: str, what: Callable[[pd.Series], str]) -> None:
+    """Refuse a value outside its unit's bounds, or a count with decimals; ``what(row)`` names the figure."""
+    low = frame["unit"].map(lambda u: DRIVER_UNITS[u][0])
+    high = frame["unit"].map(lambda u: DRIVER_UNITS[u][1])
+    outside = (frame["value"] < low) | (frame["value"] > high)
+    if outside.any():
+        rec = frame.loc[outside[outside].index[0]]
+        hint = ""
+        if rec["unit"] in ("share", "index (0-1)") and 1 < rec["value"] <= 100:
+            hint = f": a {rec['unit']} is a fraction (0.45, not 45); use unit 'percent' for a percentage"
+        raise ValidationError(
+            f"{name}, row {rec.name}: {what(rec)}: value {rec['value']:g} outside "
+            f"{_bounds_text(rec['unit'])} ({rec['unit']}){hint}"
+        )
+    counted = frame["unit"].isin(WHOLE_UNITS) & (frame["value"] % 1 != 0)
+    if counted.any():
+        rec = frame.loc[counted[counted].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: {what(rec)}: {rec['value']:g} {rec['unit']} is "
+            f"not a whole number (a count has no decimals)"
+        )
+
+
+def _one_unit_per_indicator(frame: pd.DataFrame, name: str) -> None:
+    """Refuse an indicator whose unit changes between rows (driver and period tables)."""
+    first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
+    mixed = frame["unit"] != first_unit
+    if mixed.any():
+        rec = frame.loc[mixed[mixed].index[0]]
+        earlier = frame[frame["indicator"] == rec["indicator"]].index[0]
+        raise ValidationError(
+            f"{name}, row {rec.name}: indicator {rec['indicator']!r} is in {rec['unit']!r} here but in "
+            f"{first_unit[rec.name]!r} in row {earlier}: one indicator has one unit (name the other "
+            f"one differently, e.g. {rec['indicator']}_{rec['unit'].split()[0].lower()})"
+        )
+
+
 def read_driver_table(
     path: str | Path, geo: str = "63", sheet: str | int = 0, decimal: str | None = None
 ) -> pd.DataFrame:
@@ -89,60 +150,20 @@ def read_driver_table(
     numbers", ``parlib.sources.table_units``); by default a value that two readings fit, such as
     ``57,788`` million VND, is refused.
     """
-    if decimal not in (None, ".", ","):
-        raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
-    path = Path(path)
-    name = path.name
-    frame, cells = _load_sheet(path, sheet)
-    _check_columns(frame, DRIVER_REQUIRED, [], name)
-    _require_rows(frame, name)
-    for column in ("indicator", "unit", "source"):
-        blank = frame[column] == ""
-        if blank.any():
-            why = "say where the figure comes from" if column == "source" else "every row needs one"
-            raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
-    frame = frame.copy()
-    frame["province_id"] = _province_ids(frame, geo, name)
+    frame, cells, name = _load_rows(path, sheet, DRIVER_REQUIRED, geo, decimal)
     frame["year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name)
     frame["indicator"] = _map_column(frame["indicator"], _indicator_name, name)
     frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
     frame["value"] = _quantities(cells["value"], frame["unit"], name, decimal)
 
-    first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
-    mixed = frame["unit"] != first_unit
-    if mixed.any():
-        rec = frame.loc[mixed[mixed].index[0]]
-        earlier = frame[frame["indicator"] == rec["indicator"]].index[0]
-        raise ValidationError(
-            f"{name}, row {rec.name}: indicator {rec['indicator']!r} is in {rec['unit']!r} here but in "
-            f"{first_unit[rec.name]!r} in row {earlier}: one indicator has one unit (name the other "
-            f"one differently, e.g. {rec['indicator']}_{rec['unit'].split()[0].lower()})"
-        )
+    _one_unit_per_indicator(frame, name)
     _duplicates(
         frame, ["province_id", "year", "indicator"], name, lambda r: f"{r['indicator']} of {_place(r)}"
     )
     frame = frame[frame["value"].notna()]
     if frame.empty:
         raise SourceFormatError(name, "no values: every row has a blank value")
-    low = frame["unit"].map(lambda u: DRIVER_UNITS[u][0])
-    high = frame["unit"].map(lambda u: DRIVER_UNITS[u][1])
-    outside = (frame["value"] < low) | (frame["value"] > high)
-    if outside.any():
-        rec = frame.loc[outside[outside].index[0]]
-        hint = ""
-        if rec["unit"] in ("share", "index (0-1)") and 1 < rec["value"] <= 100:
-            hint = f": a {rec['unit']} is a fraction (0.45, not 45); use unit 'percent' for a percentage"
-        raise ValidationError(
-            f"{name}, row {rec.name}: {rec['indicator']} of {_place(rec)}: value {rec['value']:g} outside "
-            f"{_bounds_text(rec['unit'])} ({rec['unit']}){hint}"
-        )
-    counted = frame["unit"].isin(WHOLE_UNITS) & (frame["value"] % 1 != 0)
-    if counted.any():
-        rec = frame.loc[counted[counted].index[0]]
-        raise ValidationError(
-            f"{name}, row {rec.name}: {rec['indicator']} of {_place(rec)}: {rec['value']:g} {rec['unit']} is "
-            f"not a whole number (a count has no decimals)"
-        )
+    _check_values(frame, name, lambda rec: f"{rec['indicator']} of {_place(rec)}")
     obs = pd.DataFrame(
         {
             "index": DRIVER_INDEX,

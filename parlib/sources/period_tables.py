@@ -36,28 +36,27 @@ period, listing the periods it has.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from parlib import config, fetch
-from parlib.clean import parse_quantity
 from parlib.errors import SourceFormatError, ValidationError
-from parlib.sources.driver_tables import DRIVER_INDEX, _bounds_text, _driver_unit, _indicator_name
-from parlib.sources.sheets import _cell_text, _load_sheet
+from parlib.sources.driver_tables import (
+    DRIVER_INDEX,
+    _check_values,
+    _driver_unit,
+    _indicator_name,
+    _load_rows,
+    _one_unit_per_indicator,
+)
 from parlib.sources.table_columns import (
     FIRST_YEAR,
-    LAST_YEAR,
-    _check_columns,
     _map_column,
-    _OutOfRange,
-    _province_ids,
     _quantities,
-    _require_rows,
+    _years,
 )
-from parlib.sources.table_units import DRIVER_UNITS, WHOLE_UNITS, YEAR_RULE
 
 PERIOD_REQUIRED = ["province", "start_year", "end_year", "indicator", "value", "unit", "source"]
 """The required columns of a period driver table (``note`` and ``source_url`` are optional)."""
@@ -89,23 +88,6 @@ def _registered_name(path: Path) -> str | None:
     if not registry.is_file() or name not in set(fetch.load_registry(registry)["name"]):
         return None
     return name
-
-
-def _period_years(cells: pd.DataFrame, column: str, name: str) -> pd.Series:
-    """The whole years of ``column``, each from ``FIRST_YEAR['DRIVER']`` to this year."""
-    first = FIRST_YEAR[DRIVER_INDEX]
-
-    def parse(cell: object) -> int:
-        number = parse_quantity(cell, YEAR_RULE)
-        if math.isnan(number):
-            raise ValueError("blank year")
-        if number != int(number):
-            raise ValueError(f"year {_cell_text(cell)!r} is not a whole number")
-        if not first <= number <= LAST_YEAR:
-            raise _OutOfRange(f"year {int(number)} outside {first}-{LAST_YEAR}")
-        return int(number)
-
-    return _map_column(cells[column], parse, name).astype("int64")
 
 
 def _what(rec: pd.Series) -> str:
@@ -144,25 +126,12 @@ def read_period_table(
     ``decimal`` ('.' or ',') declares the decimal point of every text value, as in
     ``read_driver_table``. See the module docstring for the rules and errors.
     """
-    if decimal not in (None, ".", ","):
-        raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
-    path = Path(path)
-    name = path.name
-    registered = _registered_name(path)
+    registered = _registered_name(Path(path))
     if registered is not None:
         fetch.verify([registered], config.raw_dir())
-    frame, cells = _load_sheet(path, sheet)
-    _check_columns(frame, PERIOD_REQUIRED, [], name)
-    _require_rows(frame, name)
-    for column in ("indicator", "unit", "source"):
-        blank = frame[column] == ""
-        if blank.any():
-            why = "say where the figure comes from" if column == "source" else "every row needs one"
-            raise SourceFormatError(name, f"blank {column}: {why}", row=blank[blank].index[0])
-    frame = frame.copy()
-    frame["province_id"] = _province_ids(frame, geo, name)
-    frame["start_year"] = _period_years(cells, "start_year", name)
-    frame["end_year"] = _period_years(cells, "end_year", name)
+    frame, cells, name = _load_rows(path, sheet, PERIOD_REQUIRED, geo, decimal)
+    frame["start_year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name, "start_year")
+    frame["end_year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name, "end_year")
     backwards = frame["start_year"] > frame["end_year"]
     if backwards.any():
         rec = frame.loc[backwards[backwards].index[0]]
@@ -174,35 +143,12 @@ def read_period_table(
     frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
     frame["value"] = _quantities(cells["value"], frame["unit"], name, decimal)
 
-    first_unit = frame.groupby("indicator", sort=False)["unit"].transform("first")
-    mixed = frame["unit"] != first_unit
-    if mixed.any():
-        rec = frame.loc[mixed[mixed].index[0]]
-        earlier = frame[frame["indicator"] == rec["indicator"]].index[0]
-        raise ValidationError(
-            f"{name}, row {rec.name}: indicator {rec['indicator']!r} is in {rec['unit']!r} here but in "
-            f"{first_unit[rec.name]!r} in row {earlier}: one indicator has one unit"
-        )
+    _one_unit_per_indicator(frame, name)
     _check_periods(frame, name)
     frame = frame[frame["value"].notna()]
     if frame.empty:
         raise SourceFormatError(name, "no values: every row has a blank value")
-    low = frame["unit"].map(lambda u: DRIVER_UNITS[u][0])
-    high = frame["unit"].map(lambda u: DRIVER_UNITS[u][1])
-    outside = (frame["value"] < low) | (frame["value"] > high)
-    if outside.any():
-        rec = frame.loc[outside[outside].index[0]]
-        raise ValidationError(
-            f"{name}, row {rec.name}: {_what(rec)}: value {rec['value']:g} outside "
-            f"{_bounds_text(rec['unit'])} ({rec['unit']})"
-        )
-    counted = frame["unit"].isin(WHOLE_UNITS) & (frame["value"] % 1 != 0)
-    if counted.any():
-        rec = frame.loc[counted[counted].index[0]]
-        raise ValidationError(
-            f"{name}, row {rec.name}: {_what(rec)}: {rec['value']:g} {rec['unit']} is not a whole number "
-            "(a count has no decimals)"
-        )
+    _check_values(frame, name, _what)
     out = pd.DataFrame(
         {
             "province_id": frame["province_id"].astype(str),

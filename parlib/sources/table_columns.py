@@ -101,7 +101,9 @@ def _province_ids(frame: pd.DataFrame, geo: str, name: str) -> pd.Series:
     return _map_column(frame["province"], parse, name)
 
 
-def _years(cells: pd.DataFrame, first: int, name: str) -> pd.Series:
+def _years(cells: pd.DataFrame, first: int, name: str, column: str = "year") -> pd.Series:
+    """The whole years of ``column``, each from ``first`` to this year."""
+
     def parse(cell: object) -> int:
         number = parse_quantity(cell, YEAR_RULE)
         if math.isnan(number):
@@ -112,7 +114,7 @@ def _years(cells: pd.DataFrame, first: int, name: str) -> pd.Series:
             raise _OutOfRange(f"year {int(number)} outside {first}-{LAST_YEAR}")
         return int(number)
 
-    return _map_column(cells["year"], parse, name).astype("int64")
+    return _map_column(cells[column], parse, name).astype("int64")
 
 
 def _quantities(cells: pd.Series, units: str | pd.Series, name: str, decimal: str | None = None) -> pd.Series:
