@@ -94,6 +94,114 @@ def _t_row(term: str, b: float, se: float, df: float, level: float, method: str)
     )
 
 
+def _panel_sample(
+    panel: pd.DataFrame,
+    outcome: str,
+    drivers: list[str],
+    controls: list[str],
+    fe: tuple[str, ...],
+    *,
+    lag: int,
+    years: tuple[int, int] | None,
+    standardize: str | None,
+    first_difference: bool,
+    keep: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], tuple[str, ...], list[str]]:
+    """Sample, dropped rows, driver names, terms (with break dummies), the effects left, notes."""
+    sample, dropped, names = prepare(
+        panel, outcome, drivers, controls, lag=lag, years=years, standardize=standardize, keep=keep
+    )
+    notes = []
+    if first_difference:
+        sample, gone = difference(sample, [outcome, *names, *controls])
+        dropped = pd.concat([dropped, gone], ignore_index=True)
+        fe = tuple(f for f in fe if f != "province")
+        notes.append("first differences: province effects differenced out; consecutive years only")
+    if "province" in fe:
+        sample, gone = drop_singletons(sample)
+        dropped = pd.concat([dropped, gone], ignore_index=True)
+    terms = [*names, *controls]
+    eras = sample["method_era"].astype(str) if "method_era" in sample else pd.Series(dtype=str)
+    crosses = eras.str.contains("->").any() if first_difference else eras.nunique() > 1
+    if crosses and not {"year", "region-year"} & set(fe):
+        breaks = break_terms(sample, differenced=first_difference)
+        sample = pd.concat([sample, breaks], axis=1)
+        terms += list(breaks.columns)
+        kind = "method-era dummies"
+        if first_difference:
+            kind = "break dummies (the difference spanning each break)"
+        notes.append(f"outcome crosses a method break: {kind} added: {list(breaks.columns)}")
+    elif crosses:
+        notes.append("outcome crosses a method break: absorbed by the year effects")
+    return sample, dropped, names, terms, fe, notes
+
+
+def _check_regressors(x: np.ndarray, x_scaled: np.ndarray, terms: list[str], *, within: bool) -> None:
+    """Refuse a regressor without variation within provinces (under province effects) or collinear ones."""
+    if within:
+        norms = np.linalg.norm(x, axis=0)
+        flat = [t for i, t in enumerate(terms) if norms[i] <= 1e-9 * max(1, np.linalg.norm(x_scaled[:, i]))]
+        if flat:
+            raise ModelSpecError(
+                f"no within-province variation in {flat} under province fixed effects; "
+                "drop it, or use fe=('year',) / pooled OLS for a time-invariant driver"
+            )
+    collinear = ols.collinear_columns(x, terms)
+    if collinear:
+        raise ModelSpecError(
+            f"perfectly collinear regressors: {collinear} are linear combinations of the others "
+            "(after fixed effects); drop them"
+        )
+
+
+def _resampling_rows(
+    y: np.ndarray,
+    x: np.ndarray,
+    x_raw: np.ndarray,
+    res: ols.OLSFit,
+    absorbed: ols.Absorbed,
+    sample: pd.DataFrame,
+    names: list[str],
+    inference: Sequence[str],
+    notes: list[str],
+    *,
+    n_boot: int,
+    bootstrap_weights: str | Sequence[str],
+    n_perm: int,
+    seed: int,
+    level: float,
+) -> list[dict]:
+    """The wild-bootstrap and randomisation rows of the drivers (their notes appended to ``notes``)."""
+    clusters = pd.factorize(sample["province_id"])[0]
+    rows = []
+    if "wild" in inference:
+        from parlib.models.wild import wild_cluster_bootstrap
+
+        for scheme, (j, term) in itertools.product(_as_list(bootstrap_weights), enumerate(names)):
+            boot = wild_cluster_bootstrap(
+                y, x, clusters, j, cr1_factor=res.cr1_factor, n_boot=n_boot, weights=scheme, seed=seed,
+                level=level, annihilator=absorbed.resid,
+            )  # fmt: skip
+            if boot.get("note") and boot["note"] not in notes:
+                notes.append(boot["note"])
+            rows.append(
+                dict(term=term, estimate=res.beta[j], conf_low=boot["conf_low"], conf_high=boot["conf_high"],
+                     p_value=boot["p_value"], method=f"wild-{scheme}")
+            )  # fmt: skip
+    if "ri" in inference:
+        from parlib.models.permutation import randomization_inference
+
+        ri = randomization_inference(
+            y, x_raw[:, : len(names)], x[:, len(names) :], absorbed.resid_raw,
+            pd.factorize(sample["year"])[0], n_perm=n_perm, seed=seed, clusters=clusters,
+        )  # fmt: skip
+        rows += [
+            dict(term=term, estimate=res.beta[j], p_value=float(ri["p_value"].iloc[j]), method="ri")
+            for j, term in enumerate(names)
+        ]
+    return rows
+
+
 def fit(
     panel: pd.DataFrame | None,
     outcome: str,
@@ -136,31 +244,10 @@ def fit(
         raise ModelSpecError("only clustering by province is implemented (cluster='province')")
     drivers = check_drivers(outcome, drivers)
     keep = [c for c in (weights, "region" if "region-year" in fe else None) if c]
-    sample, dropped, names = prepare(
-        panel, outcome, drivers, controls, lag=lag, years=years, standardize=standardize, keep=keep
-    )
-    notes = []
-    if first_difference:
-        sample, gone = difference(sample, [outcome, *names, *controls])
-        dropped = pd.concat([dropped, gone], ignore_index=True)
-        fe = tuple(f for f in fe if f != "province")
-        notes.append("first differences: province effects differenced out; consecutive years only")
-    if "province" in fe:
-        sample, gone = drop_singletons(sample)
-        dropped = pd.concat([dropped, gone], ignore_index=True)
-    terms = [*names, *controls]
-    eras = sample["method_era"].astype(str) if "method_era" in sample else pd.Series(dtype=str)
-    crosses = eras.str.contains("->").any() if first_difference else eras.nunique() > 1
-    if crosses and not {"year", "region-year"} & set(fe):
-        breaks = break_terms(sample, differenced=first_difference)
-        sample = pd.concat([sample, breaks], axis=1)
-        terms += list(breaks.columns)
-        kind = "method-era dummies"
-        if first_difference:
-            kind = "break dummies (the difference spanning each break)"
-        notes.append(f"outcome crosses a method break: {kind} added: {list(breaks.columns)}")
-    elif crosses:
-        notes.append("outcome crosses a method break: absorbed by the year effects")
+    sample, dropped, names, terms, fe, notes = _panel_sample(
+        panel, outcome, drivers, controls, fe, lag=lag, years=years, standardize=standardize,
+        first_difference=first_difference, keep=keep,
+    )  # fmt: skip
     n_obs, n_prov = len(sample), sample["province_id"].nunique()
     if n_prov < MIN_CLUSTERS:
         raise ModelSpecError(
@@ -183,23 +270,7 @@ def fit(
     y = absorbed.resid(s * sample[outcome].to_numpy(float))
     x_raw = sample[terms].to_numpy(float)
     x = absorbed.resid(s[:, None] * x_raw)
-    if "province" in fe:
-        flat = [
-            t
-            for i, t in enumerate(terms)
-            if np.linalg.norm(x[:, i]) <= 1e-9 * max(1, np.linalg.norm(s * x_raw[:, i]))
-        ]
-        if flat:
-            raise ModelSpecError(
-                f"no within-province variation in {flat} under province fixed effects; "
-                "drop it, or use fe=('year',) / pooled OLS for a time-invariant driver"
-            )
-    collinear = ols.collinear_columns(x, terms)
-    if collinear:
-        raise ModelSpecError(
-            f"perfectly collinear regressors: {collinear} are linear combinations of the others "
-            "(after fixed effects); drop them"
-        )
+    _check_regressors(x, s[:, None] * x_raw, terms, within="province" in fe)
     res = ols.ols_cr1(y, x, clusters, absorbed.k_fe)
     n_years = sample["year"].nunique()
     df = res.n_clusters - 1
@@ -211,31 +282,10 @@ def fit(
 
         c2 = cr2(x, res.resid, clusters, q_nested=absorbed.q_nested, q_other=absorbed.q_other)
         rows += [_t_row(t, res.beta[i], c2.std_error[i], c2.df[i], level, "cr2") for i, t in enumerate(terms)]
-    if "wild" in inference:
-        from parlib.models.wild import wild_cluster_bootstrap
-
-        for scheme, (j, term) in itertools.product(_as_list(bootstrap_weights), enumerate(names)):
-            boot = wild_cluster_bootstrap(
-                y, x, clusters, j, cr1_factor=res.cr1_factor, n_boot=n_boot, weights=scheme, seed=seed,
-                level=level, annihilator=absorbed.resid,
-            )  # fmt: skip
-            if boot.get("note") and boot["note"] not in notes:
-                notes.append(boot["note"])
-            rows.append(
-                dict(term=term, estimate=res.beta[j], conf_low=boot["conf_low"], conf_high=boot["conf_high"],
-                     p_value=boot["p_value"], method=f"wild-{scheme}")
-            )  # fmt: skip
-    if "ri" in inference:
-        from parlib.models.permutation import randomization_inference
-
-        ri = randomization_inference(
-            y, x_raw[:, : len(names)], x[:, len(names) :], absorbed.resid_raw,
-            pd.factorize(sample["year"])[0], n_perm=n_perm, seed=seed, clusters=clusters,
-        )  # fmt: skip
-        rows += [
-            dict(term=term, estimate=res.beta[j], p_value=float(ri["p_value"].iloc[j]), method="ri")
-            for j, term in enumerate(names)
-        ]
+    rows += _resampling_rows(
+        y, x, x_raw, res, absorbed, sample, names, inference, notes, n_boot=n_boot,
+        bootstrap_weights=bootstrap_weights, n_perm=n_perm, seed=seed, level=level,
+    )  # fmt: skip
     table = finish_table(rows, outcome, n_obs, n_prov, n_years)
     spec = dict(
         label=_label(fe, first_difference),
