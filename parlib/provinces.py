@@ -223,8 +223,14 @@ def provinces(geo: str = "63", year: int | None = None) -> pd.DataFrame:
     """
     geo = _check_geo(geo)
     if geo == "63" and year is not None:
-        return PROVINCES_63.loc[list(_in_force_63(int(year)))].copy()
+        return _in_force_frame(int(year)).copy()
     return (PROVINCES_63 if geo == "63" else PROVINCES_34).copy()
+
+
+@lru_cache(maxsize=256)
+def _in_force_frame(year: int) -> pd.DataFrame:
+    """The geo-63 rows in force in ``year`` (callers get a copy: the indices ask ~500 times a build)."""
+    return PROVINCES_63.loc[list(_in_force_63(year))]
 
 
 @lru_cache(maxsize=256)
