@@ -13,6 +13,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+import parlib.reports  # noqa: E402, F401  (before the test modules import nbformat: parlib/reports/_lean_imports.py)
 from parlib import config  # noqa: E402  (after the BLAS settings)
 
 

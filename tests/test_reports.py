@@ -791,3 +791,15 @@ def test_real_template_one_report(tmp_path):
     page = task.html.read_text(encoding="utf-8")
     assert "import parlib" not in page and '<div class="jp-InputPrompt' not in page
     assert "<img" in page  # figures survive (the runner forces the inline backend in kernels)
+
+
+def test_report_processes_do_not_compile_the_iri_grammar():
+    """parlib.reports marks rfc3987_syntax absent before nbformat loads (2-3 s per report process);
+    nbformat still validates notebooks without it."""
+    code = (
+        "import sys, parlib.reports, nbformat, papermill\n"
+        "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+        "print(repr(sys.modules.get('rfc3987_syntax', 'never imported')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() in ("None", "'never imported'"), out.stdout + out.stderr

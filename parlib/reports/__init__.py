@@ -35,6 +35,7 @@ and the tests read (``_executor``, ``_execute``, ``_write_text``, ``_sha256_file
 
 from __future__ import annotations
 
+from parlib.reports import _lean_imports  # noqa: F401  (first: before anything imports nbformat)
 from parlib.reports.execute import INLINE_BACKEND, KERNEL_NAME, START_TIMEOUT
 from parlib.reports.execute import _execute as _execute
 from parlib.reports.files import _write_text as _write_text
