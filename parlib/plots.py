@@ -31,16 +31,21 @@ if TYPE_CHECKING:
 
 METHOD_LABELS: dict[str, str] = {
     "cr1": "cr1: cluster-robust CR1 t",
+    "cr2": "cr2: CR2 t with Bell-McCaffrey df",
     "wild-rademacher": "wild-rademacher: wild cluster bootstrap (Rademacher)",
     "wild-webb": "wild-webb: wild cluster bootstrap (Webb)",
     "ri": "ri: randomisation inference (p only)",
+    "hc1": "hc1: heteroskedasticity-robust HC1 t",
+    "hc3": "hc3: heteroskedasticity-robust HC3 t",
+    "perm": "perm: permutation test (p only)",
 }
 """Inference method (the ``method`` column of a ModelResult table) -> legend label, in plot order."""
 
 RED = "#d62728"
 """The highlight colour of the map."""
 
-_FORMATS = {"cr1": "o", "wild-rademacher": "s", "wild-webb": "D", "ri": "^"}
+_FORMATS = {"cr1": "o", "cr2": "v", "wild-rademacher": "s", "wild-webb": "D", "ri": "^",
+            "hc1": "o", "hc3": "v", "perm": "^"}  # fmt: skip
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:

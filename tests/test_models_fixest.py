@@ -158,3 +158,51 @@ def test_wild_bootstrap_agrees_with_pyfixest_on_independent_draws(twoway):
     ours = _parlib_wild(res, None, seed=12)
     mc_se = np.sqrt(2 * ours * (1 - ours) / 9999)  # the difference of two independent MC estimates
     assert abs(ours - theirs) <= 4 * mc_se, (ours, theirs, mc_se)
+
+
+def _simulated(seed: int = 11) -> pd.DataFrame:
+    """An unbalanced 63-province panel with a region, a weight, a break in 2016 and a known slope."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(63):
+        years = np.sort(rng.choice(np.arange(2011, 2025), int(rng.integers(6, 15)), replace=False))
+        rows += [dict(province_id=f"{p:02d}", year=int(y), region=p % 6) for y in years]
+    df = pd.DataFrame(rows)
+    alpha = rng.normal(size=63)[df["province_id"].astype(int)]
+    shock = rng.normal(size=(6, 14))[df["region"], df["year"] - 2011]
+    df["papi_driver_x"] = 0.5 * alpha + shock + rng.normal(size=len(df))
+    df["control_z"] = rng.normal(size=len(df))
+    df["w"] = np.exp(rng.normal(size=63))[df["province_id"].astype(int)]
+    df["papi_method_era"] = np.where(df["year"] >= 2016, "2016-", "2011-2015")
+    noise = rng.normal(size=len(df))
+    df["sim_outcome"] = alpha + shock + 0.5 * df["papi_driver_x"] - 0.3 * df["control_z"] + noise
+    df["papi_simulated"] = df["sim_outcome"] + 1.5 * (df["year"] >= 2016)
+    return df
+
+
+SIMULATED = {
+    "two-way": dict(fe=("province", "year")),
+    "two-way, year first, weights": dict(fe=("year", "province"), weights="w"),
+    "province and region-year": dict(fe=("region-year", "province")),
+    "pooled with an era dummy": dict(fe=(), outcome="papi_simulated"),
+    "first differences with a break dummy, weights": dict(
+        fe=(), outcome="papi_simulated", first_difference=True, weights="w"
+    ),
+    "first differences with year effects": dict(fe=("year",), first_difference=True),
+}
+
+
+@pytest.mark.parametrize("name", SIMULATED)
+def test_fit_equals_fixest_on_a_simulated_panel(name):
+    spec = dict(SIMULATED[name])
+    outcome = spec.pop("outcome", "sim_outcome")
+    res = fit(_simulated(), outcome, ["papi_driver_x"], controls=["control_z"], lag=0, **spec)
+    fe = tuple(sorted(res.spec["fe"], key=("province", "year", "region-year").index))
+    model, ref = _fixest(res, FIXEST_FE[fe], spec.get("weights"))
+    ours = res.table[res.table["method"] == "cr1"].set_index("term").loc[res.terms]
+    for column, theirs in [("estimate", "Estimate"), ("std_error", "Std. Error"), ("p_value", "Pr(>|t|)"),
+                           ("conf_low", "2.5%"), ("conf_high", "97.5%")]:  # fmt: skip
+        assert np.allclose(ours[column], ref[theirs], rtol=TOL, atol=1e-12), column
+    assert res.spec["k_total"] == model._df_k
+    if "dummy" in name:
+        assert any(t.startswith(("era[", "break[")) for t in res.terms)
