@@ -173,7 +173,8 @@ def test_full_year_national_average_is_computed(full) -> None:
 
 
 def test_researcher_table_replaces_the_year_and_agrees(full) -> None:
-    assert any("replace the published rows of [2021, 2022]" in n for n in full.notes)
+    assert any("give 126 province-years in [2021, 2022]" in n and "0 published province-years" in n
+               for n in full.notes)  # fmt: skip
     assert not [n for n in full.notes if "published record" in n or "computed rank" in n]
     assert set(full.table.loc[full.table["year"] == 2022, "source"]) == {FULL_2022.name}
     # published ranks without values (Bắc Giang 4th, Đà Nẵng 5th in 2022) agree with the computed ones
@@ -238,3 +239,34 @@ def test_totals_from_fields_and_parts(tmp_path: Path) -> None:
 
 def test_scores_alias_for_the_card() -> None:
     assert module.scores is par_index
+
+
+def test_a_few_typed_rows_keep_the_other_provinces_of_their_years(tmp_path: Path) -> None:
+    """Issue 10: six rows typed for 2022-2024 used to drop every other published row of those years,
+    Hải Phòng's 2024 96.17 (1st of 63) among them. Now only the typed province-years are replaced."""
+    rows = [
+        [name, year, 85.0 + i, None]
+        for i, name in enumerate(["Lạng Sơn", "Cao Bằng"])
+        for year in (2022, 2023, 2024)
+    ]
+    path = tmp_path / "par_index_typed.csv"
+    pd.DataFrame(rows, columns=["province", "year", "total", "rank"]).to_csv(path, index=False)
+    before = par_index().table
+    after = par_index(tables=[path])
+    hp = after.table[(after.table["province_id"] == "31") & (after.table["year"] == 2024)]
+    hp = hp[hp["component"] == "total"].iloc[0]
+    assert (hp["value"], hp["rank"], hp["rank_of"]) == (96.17, 1, 63)
+    typed = {("20", y) for y in (2022, 2023, 2024)} | {("04", y) for y in (2022, 2023, 2024)}
+
+    def others(table: pd.DataFrame) -> pd.DataFrame:
+        years = table[table["year"].between(2022, 2024) & (table["component"] == "total")]
+        keep = [(p, y) not in typed for p, y in zip(years["province_id"], years["year"], strict=True)]
+        return years[keep].set_index(["province_id", "year"])[["value", "rank"]].sort_index()
+
+    pd.testing.assert_frame_equal(others(after.table), others(before), check_index_type=False)  # all kept
+    assert len(others(before)) == 19  # published totals of other provinces in 2022-2024
+    ls = after.table[(after.table["province_id"] == "20") & (after.table["component"] == "total")]
+    assert (
+        ls.set_index("year").loc[2023, "value"] == 85.0
+        and ls.set_index("year").loc[2023, "source"] == path.name
+    )

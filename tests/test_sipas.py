@@ -239,22 +239,26 @@ def test_published_pilot_and_partial_years(published) -> None:
     assert (hp["rank"], hp["rank_change"], round(hp["value_change"], 2)) == (5, 5, 4.21)
 
 
-def test_researcher_sipas_table_replaces_a_year(raw: Path, tmp_path: Path) -> None:
+def test_researcher_sipas_table_is_combined_by_province_and_year(raw: Path, tmp_path: Path) -> None:
+    """Issue 10: a table for a year used to replace the whole published year (Hải Phòng's and Long An's
+    rows were dropped); now its province-years replace only their own published rows."""
     path = tmp_path / "sipas_2023.csv"
     rows = [["Quảng Ninh", 2023, 90.00, 1], ["Bắc Kạn", 2023, 75.03, 63]]
     pd.DataFrame(rows, columns=["province", "year", "total", "rank"]).to_csv(path, index=False)
     res = sipas(tables=[path])
-    year = res.year(2023)
-    assert year["province_id"].tolist() == [QUANG_NINH, "06"]  # Hải Phòng's and Long An's rows were replaced
-    assert set(year["rank_source"]) == {"published"} and set(year["source"]) == {"sipas_2023.csv"}
+    year = res.year(2023).set_index("province_id")
+    assert year.index.tolist() == [QUANG_NINH, "31", "80", "06"]  # Hải Phòng and Long An kept
+    assert (year.loc["31", "value"], year.loc["31", "rank"]) == (88.09, 5)  # as published
+    assert year.loc[QUANG_NINH, "value"] == 90.00 and year.loc[QUANG_NINH, "source"] == "sipas_2023.csv"
+    assert year.loc["31", "source"] == "published/sipas/sipas_2023_partial.csv"
+    assert set(year["rank_source"]) == {"published"}
     notes = "\n".join(res.notes)
     assert (
         "SIPAS 2023 province 22 total: 90 with the researcher table(s), 90.61 in the published record"
         in notes
-    )
-    assert (
-        "SIPAS 2023 province 31 total: not in the researcher table(s), 88.09 in the published record" in notes
-    )
+    )  # the one conflict, listed
+    assert "province 31" not in notes
+    assert "give 2 province-years in [2023]" in notes and "2 published province-years" in notes
     assert res.national_average(2023) == 82.66  # partial: the published average
 
 

@@ -34,11 +34,13 @@ complete year (``basis`` 'computed'), else the published national average (``bas
 'published', ``parlib.sources.published.national_averages``; the published figure is also in
 ``published_value`` on computed years), with its change on the year before.
 
-Researcher tables (``tables``, read by ``parlib.sources.tables.read_index_table``): a table
-that covers a year REPLACES every published row of that year (values and ranks), so a
-year is never a mix of two sources. Where the table and the replaced published figures
-disagree beyond rounding (0.011), or a computed rank or average differs from a published one,
-the disagreement is listed in ``result.notes``. Two tables giving the same province, year and
+Researcher tables (``tables``, read by ``parlib.sources.tables.read_index_table``) are
+combined with the published record by province and year: a province-year the table gives
+replaces the published rows of that province and year (values and ranks: a published rank
+belongs to the published value), and every other published row is kept, so typing six rows
+never drops the other provinces of those years. Where the table and the replaced published
+figures disagree beyond rounding (0.011), or a computed rank or average differs from a published
+one, each conflict is listed in ``result.notes``. Two tables giving the same province, year and
 component is an error.
 """
 
@@ -283,9 +285,11 @@ def table_index(
     if isinstance(tables, (str, Path)):  # one table given without a list
         tables = [tables]
     mine = _read_tables(list(tables), index, geo)
-    covered = set(mine["year"].astype(int))
-    replaced = published[published["year"].isin(covered)]
-    obs = pd.concat([published[~published["year"].isin(covered)], mine], ignore_index=True)
+    covered = sorted(set(mine["year"].astype(int)))
+    given = pd.MultiIndex.from_frame(mine[["province_id", "year"]].astype({"year": "int64"}))
+    mask = pd.MultiIndex.from_frame(published[["province_id", "year"]].astype({"year": "int64"})).isin(given)
+    replaced, kept = published[mask], published[~mask]
+    obs = pd.concat([kept, mine], ignore_index=True)
     obs = obs.astype({"year": "int64", "value": "float64"})
 
     is_rank = _rank_component_mask(obs, rank=True)
@@ -328,7 +332,12 @@ def table_index(
     national, national_notes = _national(index, geo, table, _published_national(index, geo))
     if covered:
         names = ", ".join(sorted(set(mine["source"])))
-        notes.append(f"researcher table(s) {names} replace the published rows of {sorted(covered)}")
+        others = len(kept.loc[kept["year"].isin(covered), ["province_id", "year"]].drop_duplicates())
+        notes.append(
+            f"researcher table(s) {names} give {len(given.unique())} province-years in {covered}: they "
+            f"replace the published rows of the same province and year; {others} published province-years "
+            "of other provinces in those years are kept"
+        )
     totals = table[table["component"] == "total"]
     counts = totals.groupby("year")["value"].count()
     partial = [int(y) for y, n in counts.items() if n < in_force(geo, int(y))]

@@ -25,9 +25,10 @@ respondent answered is left out of that draw's element mean.
 
 From tables (``sipas``): the published SIPAS record and researcher tables, with the rules of
 ``parlib.indices.par_index`` (published ranks kept on partial years, national average computed
-on a complete year else published, a researcher table replaces a year). The 2022 redesign is a
-method break (eras ``2015-pilot``, ``2017-2021``, ``2022-``): a 2021 -> 2022 change has
-``comparable`` False. The 2015 pilot ranked 10 provinces (``rank_of`` 10).
+on a complete year else published, a researcher table's province-years replace the published
+ones and the other provinces are kept). The 2022 redesign is a method break (eras
+``2015-pilot``, ``2017-2021``, ``2022-``): a 2021 -> 2022 change has ``comparable`` False. The
+2015 pilot ranked 10 provinces (``rank_of`` 10).
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ def sipas(
     """SIPAS totals from the published record and researcher tables, ranks of 63 and changes.
 
     Same rules as ``parlib.indices.par_index.par_index`` (published ranks on partial years,
-    ``national`` average, tables replace years). The 2022 redesign is a break: a 2021 -> 2022
+    ``national`` average, tables combined by province and year). The 2022 redesign is a break: a 2021 -> 2022
     change is marked ``comparable`` False.
     """
     notes = [
