@@ -364,6 +364,18 @@ def test_card_prints_the_publisher_n_and_the_missing_provinces():
     vp = card("Vĩnh Phúc", 2023).facts["PAPI"]
     assert "rank 16 of 61 (high-average tier)" in vp.sentence()
     assert card("Quảng Ninh", 2023).facts["PAPI"].message == "not scored or not published for this province"
+
+
+def test_sipas_and_par_index_gaps_are_parlibs_not_unscored_provinces():
+    """Issue 10: SIPAS and PAR INDEX score all 63 provinces every year, so a gap is parlib's published
+    record, never 'not scored'; a rank published without its score is shown."""
+    ls = card("Lạng Sơn", 2022)
+    assert ls.facts["SIPAS"].message == (
+        "parlib has no published figure for this province and year (the published table lists 7 provinces)"
+    )
+    assert ls.facts["PAR_INDEX"].message.endswith("(the published table lists 8 provinces)")
+    hp = card("Hải Phòng", 2024).facts["SIPAS"]  # vnanet.vn: top five listed, Hải Phòng first, no values
+    assert hp.message == "rank 1 of 63 as published; the source gives no score"
     # 2014: 61 scored, PAPI's bands not recorded: the computed tier says so
     assert (
         "best tier, computed over the 61 scored provinces" in card("Lạng Sơn", 2014).facts["PAPI"].sentence()

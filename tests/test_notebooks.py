@@ -158,7 +158,7 @@ def test_province_report(cache, papi_totals, tmp_path, province, pid, rank, rank
     assert f"rank {rank} of {rank_of}" in glance and places in glance
     # an index without data for the province says so in one line (SIPAS 2022 for both)
     assert len([line for line in glance.splitlines() if line.startswith("- SIPAS 2022")]) == 1
-    assert "- SIPAS 2022: not scored or not published for this province." in glance
+    assert "- SIPAS 2022: parlib has no published figure for this province and year" in glance
 
 
 def test_province_report_for_a_year_without_papi(cache, tmp_path):

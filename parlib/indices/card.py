@@ -35,6 +35,10 @@ from parlib.indices.result import CoverageError, IndexResult, describe_years
 _COMPLETE_SHARE = 0.9
 
 
+EVERY_PROVINCE_SCORED = {"SIPAS", "PAR_INDEX"}
+"""Indices whose publisher scores all 63 provinces every year: a missing figure is one parlib's
+published record lacks, never a province left unscored (rank-only rows are shown as such)."""
+
 SCORERS: dict[str, Callable[[pd.DataFrame], IndexResult]] = {
     "PAPI": papi.scores,
     "PCI": pci.scores,
@@ -291,6 +295,16 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
         by_year = {int(y): int(n) for y, n in by_year.items()}
     if row.empty or pd.isna(row["value"].iloc[0]):
         message = "not scored or not published for this province"
+        if result.index in EVERY_PROVINCE_SCORED:
+            listed = totals.loc[totals["year"] == year, "province_id"].nunique()
+            rank = _float(row["rank"].iloc[0]) if not row.empty else math.nan
+            rank_of = _float(row["rank_of"].iloc[0]) if not row.empty else math.nan
+            message = (
+                f"parlib has no published figure for this province and year (the published table lists "
+                f"{listed} provinces)"
+            )
+            if not math.isnan(rank) and not math.isnan(rank_of):
+                message = f"rank {int(rank)} of {int(rank_of)} as published; the source gives no score"
         if short and province_id in missing:
             k = int(published_of) - len(year_rows)
             message = (
