@@ -67,6 +67,11 @@ def raw_path(name: str, raw: Path | None = None) -> Path:
     return path
 
 
+def example_path(name: str) -> Path:
+    """A file shipped with the package under parlib/data/examples/ (SYNTHETIC tables: not data)."""
+    return Path(__file__).resolve().parent / "data" / "examples" / name
+
+
 def shown_path(path: object) -> str:
     """A path as the user knows it: relative to the project root when inside it (``data/raw/...``)."""
     absolute = Path(str(path)).absolute()

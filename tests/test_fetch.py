@@ -37,12 +37,9 @@ def test_registry_lists_every_raw_file(raw):
     upstream = reg[reg["url"] != ""]
     assert upstream["url"].str.match(r"https://raw\.githubusercontent\.com/[^/]+/[^/]+/[0-9a-f]{40}/").all()
     assert (reg["licence"] != "").all() and (reg["description"] != "").all()
-    committed = {
-        p.relative_to(raw).as_posix()
-        for folder in ("published", "tables")
-        for p in (raw / folder).rglob("*.csv")
+    assert set(reg.loc[reg["url"] == "", "name"]) == {
+        p.relative_to(raw).as_posix() for p in (raw / "published").rglob("*.csv")
     }
-    assert set(reg.loc[reg["url"] == "", "name"]) == committed
     status = fetch.status()
     assert (status["state"] == "ok").all(), status[status["state"] != "ok"]
 

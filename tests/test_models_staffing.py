@@ -1,6 +1,6 @@
 """The long difference on the researcher-supplied staffing tables (issue 9's "done when").
 
-The cited table (data/raw/tables/staffing_cuts_2011_2020.csv) holds one province with a 2011-2020
+The cited table (data/raw/published/periods/staffing_cuts_2011_2020.csv) holds one province with a 2011-2020
 figure: the design refuses it and says how many more provinces it needs. The SYNTHETIC table (63
 invented cuts, not data) shows the full output; its numbers are checked against statsmodels on a
 sample and a standardisation built here from the panel directly.
@@ -13,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from parlib import config
 from parlib.models import ModelSpecError, fit_change
 from parlib.panel import load_panel
 from parlib.sources.period_tables import period_drivers, read_period_table
@@ -28,7 +29,7 @@ def panel(raw):
 
 def test_cited_rows_are_refused_with_how_many_more_provinces(raw, panel):
     cited = period_drivers(
-        read_period_table(raw / "tables/staffing_cuts_2011_2020.csv"), [INDICATOR], 2011, 2020
+        read_period_table(raw / "published/periods/staffing_cuts_2011_2020.csv"), [INDICATOR], 2011, 2020
     )
     assert cited["province_id"].tolist() == ["20"]  # Lạng Sơn, 13.13%
     with pytest.raises(ModelSpecError) as err:
@@ -39,9 +40,8 @@ def test_cited_rows_are_refused_with_how_many_more_provinces(raw, panel):
 
 
 def test_synthetic_table_gives_the_full_output(raw, panel):
-    synthetic = period_drivers(
-        read_period_table(raw / "tables/SYNTHETIC_staffing_cuts_2011_2020.csv"), [INDICATOR], 2011, 2020
-    )
+    table = read_period_table(config.example_path("SYNTHETIC_staffing_cuts_2011_2020.csv"))
+    synthetic = period_drivers(table, [INDICATOR], 2011, 2020)
     res = fit_change(panel, "papi_total", 2011, 2020, [DRIVER], period_drivers=synthetic,
                      standardize="within_year", n_perm=1999, seed=5)  # fmt: skip
     assert res.data[f"source_{INDICATOR}"].str.startswith("SYNTHETIC").all()

@@ -445,10 +445,16 @@ def _check(frame: pd.DataFrame, units: dict[str, tuple[float, float]]) -> None:
         )
 
 
+PERIODS_DIR = "periods"
+"""``<raw>/published/periods/``: figures per province and PERIOD (staffing cuts 2011-2020), not
+province-year facts; ``parlib.sources.period_tables`` reads them and checks their sha256."""
+
+
 def published_files(raw: Path | None = None) -> list[str]:
-    """Registry names of every CSV under ``<raw>/published``, sorted."""
+    """Registry names of every CSV under ``<raw>/published`` but ``periods/``, sorted."""
     base = raw or raw_dir()
-    return [p.relative_to(base).as_posix() for p in sorted((base / PUBLISHED_DIR).glob("**/*.csv"))]
+    found = sorted((base / PUBLISHED_DIR).glob("**/*.csv"))
+    return [p.relative_to(base).as_posix() for p in found if p.parent.name != PERIODS_DIR]
 
 
 def read_published(raw: Path | None = None) -> pd.DataFrame:
