@@ -1,4 +1,5 @@
-"""The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``, ``report``.
+"""The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``, ``report``,
+``extract``.
 
 Every fault ends as ONE line on stderr, ``parlib: error: ...``, and a non-zero exit status: a
 parlib error (it names the file, row or argument), an OS error (the path and what the system
@@ -120,6 +121,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     # the cheap checks first: no panel is loaded for a bad template, -p or --years
     template = reports.check_template(args.template) if args.template else None
     extra = reports.cli_parameters(args.parameters or [])
+    if args.tables is not None:
+        if "tables" in extra:
+            raise reports.ReportParameterError("-p tables: give the tables with --tables, not -p")
+        extra["tables"] = list(args.tables)  # checked (each read) by the template's rule in plan()
     given = reports.parse_years(args.years, "--years") if args.years is not None else None
     years = given or [reports.latest_year()]
     who = None if args.all else args.province
@@ -129,6 +134,50 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if batch.index is not None and not batch.index_errors:
         print(f"index: {batch.index}")
     return 0 if batch.ok else 1
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from parlib import extract
+    from parlib.atomic import write_text
+
+    facts = extract.extract_files(
+        args.files, lang=args.lang, province=args.province, published=args.published, encoding=args.encoding
+    )
+    table = extract.check(facts.table) if args.check else facts.table
+    if args.to_tables:
+        written = extract.to_tables(table, args.to_tables, urls=_urls(args.files))
+        print(written.summary(), file=sys.stderr)
+    if args.out:
+        write_text(Path(args.out), table.to_csv(index=False))
+        print(f"parlib extract: {len(table)} facts -> {args.out}", file=sys.stderr)
+    elif not args.to_tables:
+        sys.stdout.write(table.to_csv(index=False))
+    print(f"parlib extract: {facts.summary()}", file=sys.stderr)
+    if args.check and len(table):
+        counts = table.loc[table["verdict"] != "", "verdict"].value_counts().to_dict()
+        print("parlib extract: check: " + ", ".join(f"{n} {v}" for v, n in counts.items()), file=sys.stderr)
+    return 0
+
+
+def _urls(files: list[str]) -> dict[str, str]:
+    """file -> URL from an index.csv (columns file, url) beside each file, or a first line that is a URL."""
+    import csv
+
+    urls: dict[str, str] = {}
+    for name in files:
+        path = Path(name)
+        index = path.parent / "index.csv"
+        if index.is_file():
+            with open(index, encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    if row.get("file") == path.name and row.get("url"):
+                        urls[name] = row["url"]
+        if name not in urls and path.suffix in (".txt", ".md") and path.is_file():
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                first = handle.readline().strip()
+            if first.startswith(("http://", "https://")) and " " not in first:
+                urls[name] = first
+    return urls
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,8 +250,42 @@ def main(argv: list[str] | None = None) -> int:
         help="another template parameter, as papermill's -p (repeatable): True/False/None and numbers "
         "are converted, a list is a,b; checked before any kernel starts",
     )
+    rep.add_argument(
+        "--tables",
+        nargs="+",
+        metavar="TABLE",
+        help="researcher tables (CSV/XLSX: SIPAS, PAR INDEX, driver or period tables) shown with their "
+        "sources in the report's 'Reported figures'; each is read before any kernel starts",
+    )
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_report)
+
+    ext = sub.add_parser(
+        "extract",
+        help="read index and driver facts from provincial reports (text, Markdown, HTML, DOCX, PDF; en/vi)",
+        description="One row per fact (index score, rank and change, or a reform driver) with the "
+        "sentence it was read from, as CSV on stdout or --out. Review the table, then --to-tables "
+        "writes it into the researcher templates (driver, PAR INDEX, SIPAS tables).",
+    )
+    ext.add_argument("files", nargs="+", metavar="FILE")
+    ext.add_argument(
+        "--lang", default="auto", choices=["auto", "en", "vi"], help="language (default: detected)"
+    )
+    ext.add_argument(
+        "--province", metavar="NAME", help="the province the files are about when they do not say"
+    )
+    ext.add_argument("--published", type=int, metavar="YEAR", help="the year the articles were published")
+    ext.add_argument(
+        "--encoding", metavar="NAME", help="the encoding of text files that are not UTF-8 (cp1258)"
+    )
+    ext.add_argument("--out", metavar="FACTS.csv", help="write the fact table here (default: stdout)")
+    ext.add_argument(
+        "--check",
+        action="store_true",
+        help="add parlib_value, parlib_rank, verdict and check_note for index facts",
+    )
+    ext.add_argument("--to-tables", metavar="DIR", help="write the facts as researcher tables into DIR")
+    ext.set_defaults(func=_cmd_extract)
 
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,174 @@
+"""The words that mark an index, a component, a driver, a rank, a change or a qualifier, in
+English and Vietnamese (regular expressions on the text as printed, case-insensitive).
+
+Kept apart from the logic (``parlib.extract.facts``) so that a reader can see, and extend, what
+parlib recognises: add a spelling here, add a labelled example to bench/extract_gold, and run
+``python bench/extract.py`` to see what it gains and costs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parlib.extract.numbers import NUMBER
+
+F = re.IGNORECASE | re.UNICODE
+NUM = rf"(?<![\d.,/])(?:{NUMBER})(?![\d]|[.,]\d)"
+
+INDEX_CUES: dict[str, str] = {
+    "PAPI": r"\bPAPI\b|governance and public administration performance index|public administration "
+    r"performance index|hiệu quả quản trị và hành chính công",
+    "PCI": r"\bPCI\b|provincial competitiveness index|competitiveness index|năng lực cạnh tranh cấp tỉnh",
+    "SIPAS": r"\bSIPAS\b|satisfaction index|index of (?:people'?s? )?satisfaction|chỉ số hài lòng|"
+    r"sự hài lòng của người dân, tổ chức đối với sự phục vụ",
+    "PAR_INDEX": r"\bPAR[\s\-]?INDEX\b|\bPAR Index\b|(?:public )?administrative reform index|"
+    r"administration reform index|(?:administration|administrative) improvement index|"
+    r"chỉ số cải cách hành chính|chỉ số CCHC|\bchỉ số PAR\b",
+    "DTI": r"\bDTI\b|digital transformation index|chỉ số chuyển đổi số",
+}
+INDEX_RE = {name: re.compile(cue, F) for name, cue in INDEX_CUES.items()}
+
+COMPONENT_CUES: dict[str, dict[str, str]] = {
+    "PAPI": {
+        "participation": r"participation (?:of citizens )?at (?:the )?local level|citizens'? participation|"
+        r"sự tham gia của người dân|tham gia của người dân ở cấp cơ sở",
+        "transparency": r"\btransparency\b|công khai,? minh bạch",
+        "vertical_accountability": r"vertical accountability|trách nhiệm giải trình",
+        "control_of_corruption": r"control of corruption|kiểm soát tham nhũng",
+        "admin_procedures": r"public administrative procedures|(?:management of )?administrative procedures|"
+        r"thủ tục hành chính công",
+        "public_services": r"public service delivery|public service provision|cung ứng dịch vụ công",
+        "environmental_governance": r"environmental governance|quản trị môi trường",
+        "e_governance": r"e-governance|e-government|quản trị điện tử",
+    },
+    "PAR_INDEX": {
+        "field_digital_government": r"e-government|digital government|chính phủ điện tử|chính phủ số|"
+        r"chính quyền điện tử|chính quyền số",
+        "field_impact": r"impact of (?:the )?PAR|impact of (?:the )?(?:public )?administrative reform|"
+        r"tác động của cải cách hành chính",
+        "field_admin_procedures": r"administrative procedure reform|reform of administrative procedures|"
+        r"cải cách thủ tục hành chính",
+        "field_direction": r"direction and (?:administration|management|operation)|"
+        r"công tác chỉ đạo,? điều hành",
+        "field_institutions": r"institutional reform|cải cách thể chế",
+        "field_apparatus": r"organizational (?:structure|apparatus)|tổ chức bộ máy",
+        "field_civil_service": r"civil service reform|cải cách chế độ công vụ|đội ngũ cán bộ",
+        "field_public_finance": r"public finance|tài chính công",
+    },
+}
+COMPONENT_RE = {
+    index: {c: re.compile(cue, F) for c, cue in cues.items()} for index, cues in COMPONENT_CUES.items()
+}
+
+SCORE_UNIT = r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))"
+SCORE_STRONG = re.compile(
+    r"(?:reach(?:ed|ing|es)?|scor(?:ed|ing|es)|attain(?:ed|ing|s)?|achiev(?:ed|ing|es)|got|gained|"
+    r"stood at|stands at|recorded|(?:total |overall )?score of|đạt(?: được)?|với|được)\s+"
+    r"(?:a\s+|the\s+)?(?:total\s+|overall\s+)?(?:score\s+of\s+|rate\s+of\s+)?"
+    rf"(?P<num>{NUM}){SCORE_UNIT}?",
+    F,
+)
+SCORE_WEAK = re.compile(
+    rf"(?:\bwas|\bis|\bat|\bwith|\bof|\blà|:)\s+(?P<num>{NUM})"
+    r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))",
+    F,
+)
+SCORE_OF_TEN = re.compile(
+    rf"(?:\bwas|\bis|\blà|đạt|reached|scored|\bat)\s+(?P<num>{NUM})\s*(?:points?|điểm)?\s*"
+    r"(?:over|out of|on|trên|/)\s*(?:a\s+|thang\s+)?10\b",
+    F,
+)
+DIMENSION = re.compile(r"\bdimensions?\b|chỉ số nội dung|chỉ số thành phần|nội dung thành phần|lĩnh vực", F)
+SCORE_PAREN = re.compile(rf"\s*\(\s*(?P<num>{NUM})\s*(?:%|points?|điểm)?\s*\)", F)
+
+_OF = r"\s*(?:/|out of|of|over|among|trên|trong số|trong tổng số)\s*"
+RANK_RES = [
+    re.compile(
+        r"(?:rank(?:ed|ing|s)?|placed|placing|position(?:ed)?|xếp(?: hạng)?(?: thứ)?|đứng(?: thứ)?|"
+        r"vị trí(?: thứ)?|hạng)\s+(?:(?:no\.?|number|at|the|thứ|in)\s+)*"
+        rf"(?P<rank>\d{{1,2}})(?:st|nd|rd|th)?(?:{_OF}(?P<of>\d{{2}}))?(?!\d|[.,]\d|\s*%|\s*điểm|\s*points?)",
+        F,
+    ),
+    re.compile(
+        r"(?P<rank>\d{1,2})(?:st|nd|rd|th)\s+(?:place|position|rank)\b"
+        rf"(?:\s+(?:nationally|in the country)?)?(?:{_OF}(?P<of>\d{{2}}))?",
+        F,
+    ),
+    re.compile(r"(?<![\d.,/])(?P<rank>\d{1,2})/(?P<of>\d{2})(?![\d/])", F),
+]
+RANK_FIRST = re.compile(
+    r"\b(?:topped|tops|top(?:s|ped)? the (?:country|ranking|list)|stands? first|ranked first|"
+    r"first place|led the country|leads the country|leading the country|dẫn đầu cả nước|đứng đầu cả nước|"
+    r"xếp thứ nhất|xếp hạng nhất|đứng thứ nhất)"
+    r"(?!\s+(?:in|of|among|trong|của)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}"
+    r"(?:region|area|highlands|delta|khu vực|vùng))",
+    F,
+)
+RANK_IN_INDEX = re.compile(r"\s*(?:in|ở|về)\s+(?:the\s+)?", F)
+
+UP = r"up|increas\w*|rose|rising|rise|gain(?:ed|ing)?|climb\w*|jump\w*|improv\w*|tăng|thăng"
+DOWN = r"down|decreas\w*|fell|falling|fall|drop\w*|lost|los\w*|declin\w*|slipp\w*|giảm|tụt"
+CHANGE_VALUE = re.compile(
+    rf"(?P<dir>{UP}|{DOWN})\s+(?:of\s+|by\s+)?(?P<num>{NUM})\s*"
+    r"(?P<unit>percentage points?|points?|điểm|%|percent|per cent)",
+    F,
+)
+RANK_WORDS = r"ranks?|places?|levels?|grades?|positions?|spots?|notches|steps?|bậc|hạng|vị trí|bước"
+CHANGE_RANK = re.compile(
+    rf"(?P<dir>{UP}|{DOWN})\s+(?:of\s+|by\s+)?(?P<num>\d{{1,2}})\s*(?:{RANK_WORDS})\b", F
+)
+CHANGE_AND_RANK = re.compile(
+    rf"\s*(?:and\s+)+(?P<num>\d{{1,2}})\s*(?:{RANK_WORDS})\b|\s*và\s+"
+    rf"(?P<num2>\d{{1,2}})\s*(?:{RANK_WORDS})",
+    F,
+)
+UP_RE = re.compile(rf"^(?:{UP})$", F)
+
+COMPARISON_YEAR = re.compile(
+    r"(?:compared (?:to|with)|over|than|from|since|versus|vs\.?|so với(?: năm)?|từ(?: năm)?|"
+    r"against|previous year \(|last year \()\s*(?:the\s+|in\s+|năm\s+)?$",
+    F,
+)
+ANNOUNCED = re.compile(
+    r"(?:announced|published|released|công bố|announcement)\s+(?:in|on|at|vào|năm|trong năm)?\s*(?:năm\s+)?$",
+    F,
+)
+YEAR_RE = re.compile(r"(?<![\d/.,])(?:19[89]\d|20[0-4]\d)(?![\d]|/\d|[.,]\d)")
+PERIOD_RE = re.compile(
+    r"(?<![\d/])(?P<a>(?:19|20)\d\d)\s*(?:-|–|—|to|đến|and)\s*(?P<b>(?:19|20)\d\d)(?!\d)", F
+)
+AS_OF = re.compile(r"(?:as of|by|tính đến|đến ngày|đến hết|up to)\s+[^.;]{0,25}$", F)
+NOW = re.compile(
+    r"\b(?:so far|to date|up to now|currently|at present|now|hiện nay|hiện tại|đến nay|"
+    r"tính đến nay)\b",
+    F,
+)
+LAST_YEAR = re.compile(r"\b(?:last year|the previous year|năm trước|năm ngoái|năm qua)\b", F)
+THIS_YEAR = re.compile(r"\b(?:this year'?s?|năm nay)\b", F)
+
+QUAL_AT_LEAST = re.compile(
+    r"(?:over|more than|above|upwards? (?:of )?|at least|exceed\w*|in excess of|trên|hơn|ít nhất|vượt)\s*$", F
+)
+QUAL_AT_MOST = re.compile(r"(?:under|less than|below|at most|no more than|dưới|không quá|tối đa)\s*$", F)
+QUAL_APPROX = re.compile(
+    r"(?:about|around|approximately|nearly|almost|roughly|some|khoảng|gần|xấp xỉ)\s*$", F
+)
+TARGET = re.compile(
+    r"\b(?:striv\w*|aim(?:s|ed|ing)? (?:to|for|at)|target\w*|plans? to|planned to|will|goal|set to|"
+    r"expect\w* to|endeavou?r\w*|requir\w*|must|should|to be completed|phấn đấu|mục tiêu|chỉ tiêu|đề ra|"
+    r"kế hoạch|sẽ|yêu cầu|nâng tỷ lệ|nhằm)\b",
+    F,
+)
+
+INTERNAL = re.compile(
+    r"\b(?:district|commune|ward|town|huyện|xã|phường|thị xã|thị trấn)s?\b|\bdepartment of\b|"
+    r"\bdepartments?\b|\bSở [A-ZĐ]\w*|\bstate treasury\b|\bkho bạc\b|\bthe agency\b|\bkhối sở\b|"
+    r"\b(?:sở, ngành|cơ quan, đơn vị)\b|\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
+    F,
+)
+NOT_INTERNAL = re.compile(
+    r"\b(?:all (?:\d|three|3) levels|all levels|of provinces, districts|province, district|"
+    r"provincial(?: public administration| public service)? cent(?:re|er)|provincial agencies|"
+    r"3 cấp|ba cấp|các cấp|trung tâm phục vụ hành chính công (?:tỉnh|của tỉnh)|cấp tỉnh)\b",
+    F,
+)
