@@ -12,6 +12,7 @@ from table_helpers import Fmt, error, write, write_xlsx
 from parlib import schema
 from parlib.errors import ParlibError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.sources import OBS_COLUMNS, tables
+from parlib.sources.period_tables import period_drivers, read_period_table
 
 FORMATS = ["csv", "xlsx"]
 HEADER = tables.DRIVER_REQUIRED
@@ -287,11 +288,155 @@ def test_driver_template(tmp_path: Path, fmt: str) -> None:
         tables.read_driver_table(dest)
     assert "example row" in error(exc, dest.name, 2)
     frame = pd.read_csv(tables.template_path("driver"), dtype=str, keep_default_na=False)
-    assert list(frame.columns) == [*HEADER, "note"]
+    assert list(frame.columns) == [*HEADER[:5], *QUALIFIER_COLUMNS, "source", "note"]
+    assert frame["note"].str.startswith("EXAMPLE (invented values)").all()
+    assert set(frame["qualifier"]) == {"", "approx", "at_least", "target", "period"}
     filled = write(tmp_path / f"filled.{fmt}", list(frame.columns), frame.assign(note="").values.tolist())
     obs = tables.read_driver_table(filled)
-    assert set(obs["component"]) == set(frame["indicator"])
+    values = frame[frame["qualifier"].isin(["", "approx"])]
+    assert set(obs["component"]) == set(values["indicator"])  # bound, target and period rows left out
     assert obs.set_index("component").loc["it_spending", "value"] == 57788.0  # the amount example
+    assert len(obs.attrs["notes"]) == 3
+    period = period_drivers(filled, "staff_cut_pct_public_units", 2011, 2020)  # the period example
+    assert period["driver_staff_cut_pct_public_units"].tolist() == [7.5]
+
+
+# --------------------------------------------------------------------------- qualifiers and periods
+
+QUALIFIER_COLUMNS = ["qualifier", "period_start", "period_end"]
+Q_HEADER = [*HEADER, *QUALIFIER_COLUMNS]
+# fmt: off
+QUALIFIED = [
+    ["Lạng Sơn", 2022, "on_time_share", 97.5, "percent", SRC, "", "", ""],  # row 2: blank = exact
+    ["Lạng Sơn", 2022, "procedures_count", 1900, "count", SRC, "approx", "", ""],  # row 3: a value
+    ["Lạng Sơn", 2022, "online_dossiers_share", 98, "percent", SRC, "At least", "", ""],  # row 4: a bound
+    ["Lạng Sơn", 2022, "processing_days", 5, "days", SRC, "at-most", "", ""],  # row 5: a bound
+    ["Lạng Sơn", 2025, "online_services_full_process_share", 100, "percent", SRC, "target", "", ""],  # row 6
+    ["Lạng Sơn", 2020, "staff_cut_pct_admin_agencies", "13.13", "percent", SRC, "period", 2011, 2020],  # 7
+    ["Lạng Sơn", 2020, "staff_cut_pct_admin_agencies", 1.5, "percent", SRC, "exact", "", ""],  # row 8: yearly
+    ["Lạng Sơn", 2022, "staff_cut_pct_admin_agencies", 2.0, "percent", SRC, "period", 2020, 2022],  # row 9
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_qualified_rows(tmp_path: Path, fmt: str) -> None:
+    path = write(tmp_path / f"qualified.{fmt}", Q_HEADER, QUALIFIED)
+    obs = tables.read_driver_table(path)
+    values = obs.set_index(["component", "year"])["value"].to_dict()
+    assert values == {
+        ("on_time_share", 2022): 97.5,
+        ("procedures_count", 2022): 1900.0,
+        ("staff_cut_pct_admin_agencies", 2020): 1.5,  # the yearly row, not the 2011-2020 figure
+    }
+    name = path.name
+    assert obs.attrs == {
+        "file": name,
+        "notes": [
+            f"{name}: rows 4, 5 (at_least/at_most) left out: a bound is not a value "
+            "(bounds='as_value' reads them as values)",
+            f"{name}: row 6 (target) left out: a target is not an achievement",
+            f"{name}: rows 7, 9 (period) left out: a period figure is not a yearly value "
+            "(read_period_table and period_drivers read them)",
+        ],
+    }
+    schema.validate_observations(obs, tables.DRIVER_UNITS)
+    bounds = tables.read_driver_table(path, bounds="as_value")
+    assert bounds.set_index("component")["value"].to_dict() == {
+        "on_time_share": 97.5,
+        "procedures_count": 1900.0,
+        "online_dossiers_share": 98.0,
+        "processing_days": 5.0,
+        "staff_cut_pct_admin_agencies": 1.5,
+    }
+    assert (
+        bounds.attrs["notes"][0] == f"{name}: rows 4, 5 (at_least/at_most) read as values (bounds='as_value')"
+    )
+    with pytest.raises(ValueError, match="bounds must be one of"):
+        tables.read_driver_table(path, bounds="keep")
+
+
+def test_a_table_of_period_rows_only_gives_no_yearly_values(tmp_path: Path) -> None:
+    path = write(tmp_path / "periods.csv", Q_HEADER, [QUALIFIED[5], QUALIFIED[7]])  # rows 7 and 9
+    obs = tables.read_driver_table(path)
+    assert obs.empty and list(obs.columns) == OBS_COLUMNS
+    assert obs.attrs["notes"] == [
+        "periods.csv: rows 2, 3 (period) left out: a period figure is not a yearly value "
+        "(read_period_table and period_drivers read them)"
+    ]
+    assert list(tables.merge_drivers(_panel(), path).columns) == list(_panel().columns)
+
+
+def test_merge_drivers_on_a_qualified_table(tmp_path: Path) -> None:
+    rows = [
+        ["Lạng Sơn", 2022, "on_time_share", 97.5, "percent", SRC, "", "", ""],
+        ["Lạng Sơn", 2022, "online_dossiers_share", 98, "percent", SRC, "at_least", "", ""],
+        ["Lạng Sơn", 2022, "staff_cut_pct_admin_agencies", 9.5, "percent", SRC, "period", 2016, 2022],
+        ["Lạng Sơn", 2022, "online_services_full_process_share", 100, "percent", SRC, "target", "", ""],
+    ]
+    path = write(tmp_path / "q.csv", [*Q_HEADER, "note", "source_url"], [[*r, "n", ""] for r in rows])
+    merged = tables.merge_drivers(_panel(), path)
+    assert [c for c in merged.columns if c.startswith("driver_")] == ["driver_on_time_share"]
+    driver = merged["driver_on_time_share"]
+    assert driver.iloc[1] == 97.5 and driver.drop(index=driver.index[1]).isna().all()
+    both = tables.merge_drivers(_panel(), path, bounds="as_value")
+    assert [c for c in both.columns if c.startswith("driver_")] == [
+        "driver_on_time_share",
+        "driver_online_dossiers_share",
+    ]
+    assert both["driver_online_dossiers_share"].iloc[1] == 98.0
+
+
+PERIOD_ROW = ["Hà Nội", 2020, "staff_cut_pct_admin_agencies", 12.5, "percent", SRC, "period", 2011, 2020]
+
+
+def _row(year: object, indicator: str, value: object, qualifier: str, start: object = "", end: object = ""):
+    return ["Lang Son", year, indicator, value, "percent", SRC, qualifier, start, end]
+
+
+# (id, header, rows, row named, error class, text in the message)
+# fmt: off
+QUALIFIER_BAD = [
+    ("unknown qualifier", Q_HEADER, [PERIOD_ROW, _row(2022, "online_dossiers_share", 98, "atleast")], 3,
+     SourceFormatError, "column 'qualifier': unknown qualifier 'atleast' (did you mean 'at_least'?)"),
+    ("period years on an exact row", Q_HEADER, [PERIOD_ROW, _row(2022, "on_time_share", 98, "", 2011)], 3,
+     ValidationError, "period_start '2011' on a row with qualifier 'exact': only a 'period' row has"),
+    ("period years without a qualifier column", [*HEADER, "period_start", "period_end"],
+     [["Lang Son", 2020, "on_time_share", 98, "percent", SRC, 2011, 2020]], 2,
+     ValidationError, "period_start '2011' on a row with qualifier 'exact'"),
+    ("period row without its end", Q_HEADER, [PERIOD_ROW, _row(2020, "x", 13.13, "period", 2011)], 3,
+     SourceFormatError, "qualifier 'period' needs period_end"),
+    ("period running backwards", Q_HEADER, [PERIOD_ROW, _row(2011, "x", 13.13, "period", 2020, 2011)], 3,
+     ValidationError, "period_start 2020 is after period_end 2011"),
+    ("year other than the period end", Q_HEADER, [PERIOD_ROW, _row(2019, "x", 13.13, "period", 2011, 2020)],
+     3, ValidationError, "year 2019 of a period row is not its period_end 2020"),
+    ("period year unreadable", Q_HEADER, [PERIOD_ROW, _row(2020, "x", 13.13, "period", "20l1", 2020)], 3,
+     SourceFormatError, "column 'period_start'"),
+    ("overlapping periods", Q_HEADER,
+     [PERIOD_ROW, ["Ha Noi", 2021, "staff_cut_pct_admin_agencies", 3, "percent", SRC, "period", 2015, 2021]],
+     3, ValidationError,
+     "staff_cut_pct_admin_agencies of Ha Noi (01) 2015-2021 overlaps 2011-2020 in row 2"),
+    ("a bound and a value of one year", Q_HEADER,
+     [PERIOD_ROW, _row(2022, "on_time_share", 97, ""), _row(2022, "on_time_share", 98, "at_least")], 4,
+     ValidationError, "on_time_share of Lang Son (20) 2022 is already given in row 3"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("header", "rows", "row", "cls", "text"),
+    [c[1:] for c in QUALIFIER_BAD],
+    ids=[c[0] for c in QUALIFIER_BAD],
+)
+def test_bad_qualifiers_and_periods(tmp_path: Path, fmt: str, header, rows, row, cls, text) -> None:
+    path = write(tmp_path / f"bad_drivers.{fmt}", header, rows)
+    with pytest.raises(cls) as exc:
+        tables.read_driver_table(path)
+    assert text in error(exc, path.name, row)
+    with pytest.raises(cls) as again:  # the period reader refuses the same file the same way
+        read_period_table(path)
+    assert str(again.value) == str(exc.value)
 
 
 # --------------------------------------------------------------------------- merge_drivers

@@ -225,6 +225,58 @@ def test_period_drivers_refuses_a_missing_period(tmp_path: Path) -> None:
         period_drivers(path, "online_share", 2011, 2020)
 
 
+# --------------------------------------------------------------------------- a driver table's period rows
+
+DRIVER_HEADER = ["province", "year", "indicator", "value", "unit", "qualifier", "period_start", "period_end",
+                 "source", "note"]  # fmt: skip
+DRIVER_ROWS = [
+    ["Lạng Sơn", 2020, "staff_cut_pct_admin_agencies", "13.13", "percent", "period", 2011, 2020, SRC, "n2"],
+    ["Lạng Sơn", 2020, "staff_cut_persons_admin_agencies", 315, "persons", "period", 2011, 2020, SRC, "n3"],
+    ["Lạng Sơn", 2020, "staff_cut_pct_admin_agencies", 1.5, "percent", "", "", "", SRC, "n4"],  # yearly
+    ["Lạng Sơn", 2022, "online_dossiers_share", 98, "percent", "at_least", "", "", SRC, "n5"],
+    ["TP HCM", 2020, "staff_cut_pct_admin_agencies", 9.5, "percent", "period", 2011, 2020, SRC, "n6"],
+    ["TP HCM", 2022, "staff_cut_pct_admin_agencies", "", "percent", "period", 2020, 2022, SRC, "n7"],  # blank
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_driver_table_with_period_rows(tmp_path: Path, fmt: str) -> None:
+    """One reviewed driver table feeds the long difference: its period rows are the period figures."""
+    path = write(tmp_path / f"drivers.{fmt}", DRIVER_HEADER, DRIVER_ROWS)
+    table = read_period_table(path)
+    assert list(table.columns) == PERIOD_COLUMNS
+    columns = ["province_id", "start_year", "end_year", "indicator", "value", "note", "source_row"]
+    assert table[columns].values.tolist() == [
+        ["20", 2011, 2020, "staff_cut_pct_admin_agencies", 13.13, "n2", 2],
+        ["79", 2011, 2020, "staff_cut_pct_admin_agencies", 9.5, "n6", 6],
+        ["20", 2011, 2020, "staff_cut_persons_admin_agencies", 315.0, "n3", 3],
+    ]  # fmt: skip
+    assert table.attrs["file"] == path.name
+    cuts = period_drivers(
+        path, ["staff_cut_pct_admin_agencies", "staff_cut_persons_admin_agencies"], 2011, 2020
+    )
+    assert cuts["province_id"].tolist() == ["20", "79"]
+    assert cuts["driver_staff_cut_pct_admin_agencies"].tolist() == [13.13, 9.5]
+    assert cuts.loc[0, "driver_staff_cut_persons_admin_agencies"] == 315.0
+    assert cuts["source_staff_cut_pct_admin_agencies"].tolist() == [SRC, SRC]
+    with pytest.raises(ValidationError, match=r"has no figure for 2020-2022; its periods are 2011-2020$"):
+        period_drivers(path, "staff_cut_pct_admin_agencies", 2020, 2022)  # the blank row is no figure
+
+
+def test_a_driver_table_without_period_rows_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "yearly.csv", DRIVER_HEADER, DRIVER_ROWS[2:4])
+    with pytest.raises(SourceFormatError) as exc:
+        read_period_table(path)
+    assert "no period figure: a driver table gives one as a row with qualifier 'period'" in error(
+        exc, "yearly.csv", None
+    )
+    # a period-table header keeps the period format and its errors
+    path = write(tmp_path / "p.csv", [*HEADER, "qualifier"], [[*GOOD[0], "period"]])
+    with pytest.raises(SourceFormatError) as exc:
+        read_period_table(path)
+    assert "unknown column(s) 'qualifier'" in error(exc, "p.csv", 1)
+
+
 # --------------------------------------------------------------------------- the committed tables
 
 

@@ -1,6 +1,7 @@
 """Driver tables (``read_driver_table``, ``merge_drivers``), researcher tables of the kind
 described in ``parlib.sources.tables``: one row per province, year and indicator, columns
-``province, year, indicator, value, unit, source``.
+``province, year, indicator, value, unit, source`` (+ ``note``, ``source_url`` and the optional
+``qualifier``, ``period_start``, ``period_end``).
 
 Driver tables (staffing, online services ...): the researcher names each ``indicator`` in
 snake_case (``staff_admin_agencies``, ``staff_cut_pct_public_units``, ``online_services_share``;
@@ -10,10 +11,35 @@ case, spaces and hyphens are normalised as in column names) and gives it ONE ``u
 code such as ``-``, ``n/a``) means "not available" and the row is left out. The observations
 have ``index = "DRIVER"``, ``component`` = the indicator, ``method_era`` None and ``source`` =
 ``"<file> | <source cell>"``; in a panel they become columns ``driver_<indicator>``
-(``merge_drivers``). Errors: an unknown unit (with a suggestion), an indicator whose unit
-changes between rows, the same province, year and indicator twice, a value outside its unit,
-a ``persons`` or ``count`` value that is not a whole number, an ambiguous value ("Reading
-numbers" in ``parlib.sources.table_units``), every value blank.
+(``merge_drivers``).
+
+Qualifiers (column ``qualifier``, one of ``DRIVER_QUALIFIERS``, the words of a fact table:
+``parlib.extract.vocab.QUALIFIERS``; case, spaces and hyphens normalised; blank = ``exact``).
+Why: a provincial report says "over 98%", "striving to reach 100%" or "13.13% in 2011-2020",
+and none of these is the yearly value the panel designs need, so a reviewed fact table keeps
+them as rows that say what they are instead of flattening them into values:
+
+- ``exact`` and ``approx`` rows are values, as without the column.
+- ``at_least`` / ``at_most`` rows are bounds, not values: ``read_driver_table`` leaves them out
+  by default (``bounds="drop"``) and reads them as values only with ``bounds="as_value"``.
+- ``target`` rows are always left out: a target is never an achievement.
+- ``period`` rows give ONE figure for the years ``period_start``..``period_end`` (both required,
+  ``year`` = ``period_end``): not yearly values, so ``read_driver_table`` leaves them out and
+  ``parlib.sources.period_tables.read_period_table`` / ``period_drivers`` read them (one reviewed
+  file feeds the yearly and the long-difference designs). Period rows follow the period-table
+  rules: two periods of one province and indicator may share a boundary year but not overlap.
+
+What was left out is said, not warned: the observations carry ``attrs["notes"]`` (one line per
+kind of row left out or read as a value, with its spreadsheet rows; ``[]`` when none) and
+``attrs["file"]``. A table whose rows are all left out gives no observations (an empty frame
+with its notes), not an error.
+
+Errors: an unknown unit or qualifier (with a suggestion), an indicator whose unit changes
+between rows, the same province, year and indicator twice (among the rows that are not period
+or target rows), a value outside its unit, a ``persons`` or ``count`` value that is not a whole
+number, an ambiguous value ("Reading numbers" in ``parlib.sources.table_units``), every value
+blank; period columns on a row that is not a period row or missing on a period row,
+``period_start`` after ``period_end``, ``year`` other than ``period_end``, overlapping periods.
 """
 
 from __future__ import annotations
@@ -45,7 +71,14 @@ from parlib.sources.table_units import DRIVER_UNITS, WHOLE_UNITS
 DRIVER_INDEX = "DRIVER"
 """``index`` of driver observations; a panel names their columns ``driver_<indicator>``."""
 DRIVER_REQUIRED = ["province", "year", "indicator", "value", "unit", "source"]
+DRIVER_OPTIONAL = ["qualifier", "period_start", "period_end"]
+"""Optional columns of a driver table (besides ``note`` and ``source_url``): see the module docstring."""
 DRIVER_UNIT_ALIASES = {"%": "percent", "pct": "percent"}
+DRIVER_QUALIFIERS = ("exact", "at_least", "at_most", "approx", "target", "period")
+"""The qualifiers of a driver row (= ``parlib.extract.vocab.QUALIFIERS``); blank = ``exact``."""
+BOUND_QUALIFIERS = ("at_least", "at_most")
+BOUNDS = ("drop", "as_value")
+"""``read_driver_table(bounds=...)``: leave bound rows out (default) or read them as values."""
 _INDICATOR_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 
@@ -71,24 +104,42 @@ def _driver_unit(text: str) -> str:
     return unit
 
 
+def _qualifier(text: str) -> str:
+    """'At least' -> 'at_least', '' -> 'exact'; ValueError (with a suggestion) for an unknown one."""
+    word = re.sub(r"[\s\-]+", "_", text.strip().lower())
+    if not word:
+        return "exact"
+    if word not in DRIVER_QUALIFIERS:
+        close = difflib.get_close_matches(word, DRIVER_QUALIFIERS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown qualifier {text!r}{hint}; the qualifiers are {list(DRIVER_QUALIFIERS)}")
+    return word
+
+
 def _bounds_text(unit: str) -> str:
     low, high = DRIVER_UNITS[unit]
     return f">= {low:g}" if math.isinf(high) else f"{low:g}-{high:g}"
 
 
 def _load_rows(
-    path: str | Path, sheet: str | int, required: list[str], geo: str, decimal: str | None
+    path: str | Path,
+    sheet: str | int,
+    required: list[str],
+    geo: str,
+    decimal: str | None,
+    optional: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The rows of a driver or period table with their province ids: (frame, raw cells, file name).
 
-    Refuses a missing column, an empty table and a blank indicator, unit or source.
+    Refuses a missing or unknown column (``optional`` columns are allowed), an empty table and a
+    blank indicator, unit or source.
     """
     if decimal not in (None, ".", ","):
         raise ValueError(f"decimal must be '.', ',' or None, got {decimal!r}")
     path = Path(path)
     name = path.name
     frame, cells = _load_sheet(path, sheet)
-    _check_columns(frame, required, [], name)
+    _check_columns(frame, required, optional or [], name)
     _require_rows(frame, name)
     for column in ("indicator", "unit", "source"):
         blank = frame[column] == ""
@@ -137,33 +188,168 @@ def _one_unit_per_indicator(frame: pd.DataFrame, name: str) -> None:
         )
 
 
-def read_driver_table(
-    path: str | Path, geo: str = "63", sheet: str | int = 0, decimal: str | None = None
-) -> pd.DataFrame:
-    """Observations (``OBS_COLUMNS``, index ``DRIVER``) from a researcher's driver table.
+def _period_what(rec: pd.Series) -> str:
+    """'x of Lạng Sơn (20) 2011-2020': a period figure, for messages."""
+    period = f"{rec['start_year']}-{rec['end_year']}"
+    return f"{rec['indicator']} of {rec['province']} ({rec['province_id']}) {period}"
 
-    Columns ``province, year, indicator, value, unit, source`` (+ ``note``, ``source_url``); one
-    row per province, year and indicator; provinces resolved in ``geo``. ``component`` is the
-    indicator and ``source`` is ``"<file> | <source cell>"``. Rows with a blank value are left out.
-    See the module docstring for the rules and ``DRIVER_UNITS`` for the units. ``decimal`` ('.' or
-    ',') declares the decimal point of every value written as text in the file (see "Reading
-    numbers", ``parlib.sources.table_units``); by default a value that two readings fit, such as
-    ``57,788`` million VND, is refused.
+
+def _check_periods(frame: pd.DataFrame, name: str) -> None:
+    """Refuse, per province and indicator, a period given twice or overlapping another (file order).
+
+    ``frame`` has ``start_year`` and ``end_year``; periods that share only a boundary year follow
+    each other and are accepted.
     """
-    frame, cells, name = _load_rows(path, sheet, DRIVER_REQUIRED, geo, decimal)
+    for _, group in frame.groupby(["province_id", "indicator"], sort=False):
+        seen: list[tuple[int, int, int]] = []
+        for row, start, end in zip(group.index, group["start_year"], group["end_year"], strict=True):
+            for earlier, s, e in seen:
+                rec = frame.loc[row]
+                if (s, e) == (start, end):
+                    raise ValidationError(
+                        f"{name}, row {row}: {_period_what(rec)} is already given in row {earlier}"
+                    )
+                if start < e and s < end:
+                    raise ValidationError(
+                        f"{name}, row {row}: {_period_what(rec)} overlaps {s}-{e} in row {earlier}: one "
+                        f"figure per province, indicator and period (keep one, or name the other indicator "
+                        f"differently, e.g. {rec['indicator']}_{start}_{end})"
+                    )
+            seen.append((row, start, end))
+
+
+def _period_years(frame: pd.DataFrame, cells: pd.DataFrame, name: str) -> None:
+    """Read ``qualifier``, ``period_start`` and ``period_end`` into ``frame`` (in place) and refuse a
+    period column on a row that is not a period row, a period row without both, a period that
+    runs backwards and a period row whose ``year`` is not its ``period_end``."""
+    if "qualifier" in frame.columns:
+        frame["qualifier"] = _map_column(frame["qualifier"], _qualifier, name).astype(str)
+    else:
+        frame["qualifier"] = "exact"
+    is_period = frame["qualifier"] == "period"
+    for column in ("period_start", "period_end"):
+        years = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        if column in frame.columns:
+            filled = frame[column] != ""
+            stray = filled & ~is_period
+            if stray.any():
+                rec = frame.loc[stray[stray].index[0]]
+                raise ValidationError(
+                    f"{name}, row {rec.name}: {column} {rec[column]!r} on a row with qualifier "
+                    f"{rec['qualifier']!r}: only a 'period' row has a period (set the qualifier or clear the "
+                    "cell)"
+                )
+            if filled.any():
+                years[filled] = _years(cells.loc[filled], FIRST_YEAR[DRIVER_INDEX], name, column)
+        missing = is_period & years.isna()
+        if missing.any():
+            raise SourceFormatError(
+                name,
+                f"qualifier 'period' needs {column} (the period's years: period_start and period_end, "
+                "with year = period_end); it is blank",
+                row=missing[missing].index[0],
+            )
+        frame[column] = years
+    backwards = is_period & (frame["period_start"] > frame["period_end"]).fillna(False)
+    if backwards.any():
+        rec = frame.loc[backwards[backwards].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: period_start {rec['period_start']} is after period_end "
+            f"{rec['period_end']}: a period runs from period_start to period_end"
+        )
+    other_year = is_period & (frame["year"] != frame["period_end"]).fillna(False)
+    if other_year.any():
+        rec = frame.loc[other_year[other_year].index[0]]
+        raise ValidationError(
+            f"{name}, row {rec.name}: year {rec['year']} of a period row is not its period_end "
+            f"{rec['period_end']}: a period figure's year is the period's last year"
+        )
+
+
+def _driver_rows(
+    path: str | Path, geo: str, sheet: str | int, decimal: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Every row of a driver table that has a value, checked (all the rules of the module
+    docstring, on every row whatever its qualifier), with ``qualifier`` and the period years;
+    indexed by spreadsheet row. Shared by ``read_driver_table`` (yearly rows) and
+    ``read_period_table`` (period rows), so that one file is refused by both or by neither."""
+    frame, cells, name = _load_rows(path, sheet, DRIVER_REQUIRED, geo, decimal, DRIVER_OPTIONAL)
     frame["year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name)
+    _period_years(frame, cells, name)
     frame["indicator"] = _map_column(frame["indicator"], _indicator_name, name)
     frame["unit"] = _map_column(frame["unit"], _driver_unit, name)
     frame["value"] = _quantities(cells["value"], frame["unit"], name, decimal)
 
     _one_unit_per_indicator(frame, name)
+    yearly = ~frame["qualifier"].isin(["period", "target"])
     _duplicates(
-        frame, ["province_id", "year", "indicator"], name, lambda r: f"{r['indicator']} of {_place(r)}"
+        frame[yearly],
+        ["province_id", "year", "indicator"],
+        name,
+        lambda r: f"{r['indicator']} of {_place(r)}",
     )
+    periods = frame[frame["qualifier"] == "period"]
+    _check_periods(periods.assign(start_year=periods["period_start"], end_year=periods["period_end"]), name)
     frame = frame[frame["value"].notna()]
     if frame.empty:
         raise SourceFormatError(name, "no values: every row has a blank value")
     _check_values(frame, name, lambda rec: f"{rec['indicator']} of {_place(rec)}")
+    return frame, name
+
+
+def _row_list(index: pd.Index) -> str:
+    """'row 4' or 'rows 4, 6, 9' (at most 10 listed)."""
+    rows = [str(r) for r in index]
+    more = f", ... ({len(rows)} in all)" if len(rows) > 10 else ""
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(rows[:10]) + more
+
+
+def read_driver_table(
+    path: str | Path,
+    geo: str = "63",
+    sheet: str | int = 0,
+    decimal: str | None = None,
+    bounds: str = "drop",
+) -> pd.DataFrame:
+    """Observations (``OBS_COLUMNS``, index ``DRIVER``) from a researcher's driver table.
+
+    Columns ``province, year, indicator, value, unit, source`` (+ ``note``, ``source_url``,
+    ``qualifier``, ``period_start``, ``period_end``); one row per province, year and indicator;
+    provinces resolved in ``geo``. ``component`` is the indicator and ``source`` is
+    ``"<file> | <source cell>"``. Rows with a blank value are left out, and so are target and
+    period rows and, with ``bounds="drop"`` (the default), ``at_least``/``at_most`` rows
+    (``bounds="as_value"`` reads them as values); ``attrs["notes"]`` says which. See the module
+    docstring for the rules and ``DRIVER_UNITS`` for the units. ``decimal`` ('.' or ',') declares
+    the decimal point of every value written as text in the file (see "Reading numbers",
+    ``parlib.sources.table_units``); by default a value that two readings fit, such as ``57,788``
+    million VND, is refused.
+    """
+    if bounds not in BOUNDS:
+        raise ValueError(f"bounds must be one of {BOUNDS}, got {bounds!r}")
+    frame, name = _driver_rows(path, geo, sheet, decimal)
+    qualifier = frame["qualifier"]
+    is_bound = qualifier.isin(BOUND_QUALIFIERS)
+    notes = []
+    if is_bound.any():
+        where = _row_list(frame.index[is_bound])
+        if bounds == "drop":
+            notes.append(
+                f"{name}: {where} (at_least/at_most) left out: a bound is not a value "
+                "(bounds='as_value' reads them as values)"
+            )
+        else:
+            notes.append(f"{name}: {where} (at_least/at_most) read as values (bounds='as_value')")
+    target = qualifier == "target"
+    if target.any():
+        where = _row_list(frame.index[target])
+        notes.append(f"{name}: {where} (target) left out: a target is not an achievement")
+    period = qualifier == "period"
+    if period.any():
+        notes.append(
+            f"{name}: {_row_list(frame.index[period])} (period) left out: a period figure is not a yearly "
+            "value (read_period_table and period_drivers read them)"
+        )
+    frame = frame[~(target | period | (is_bound if bounds == "drop" else False))]
     obs = pd.DataFrame(
         {
             "index": DRIVER_INDEX,
@@ -175,9 +361,13 @@ def read_driver_table(
             "unit": frame["unit"],
             "source": name + " | " + frame["source"],
             "method_era": None,
-        }
+        },
+        index=frame.index,
     )[OBS_COLUMNS]
-    return obs.sort_values(["index", "component", "province_id", "geo", "year"], ignore_index=True)
+    obs = obs.sort_values(["index", "component", "province_id", "geo", "year"], ignore_index=True)
+    obs.attrs["file"] = name
+    obs.attrs["notes"] = notes
+    return obs
 
 
 def merge_drivers(
@@ -185,12 +375,14 @@ def merge_drivers(
     tables: str | Path | pd.DataFrame | Iterable[str | Path | pd.DataFrame],
     geo: str = "63",
     decimal: str | None = None,
+    bounds: str = "drop",
 ) -> pd.DataFrame:
     """``panel`` with one float column ``driver_<indicator>`` per driver indicator, matched on
     (``province_id``, ``year``); NaN where a table has no value.
 
     ``tables`` are driver-table paths (read with ``read_driver_table``) or observations it
-    returned; ``decimal`` is passed to ``read_driver_table`` for every path. Refused
+    returned; ``decimal`` and ``bounds`` are passed to ``read_driver_table`` for every path (so
+    target and period rows, and bounds unless ``bounds="as_value"``, are left out). Refused
     (ValidationError): a column the panel already has, the same indicator in two units, or the
     same province, year and indicator in two tables. Driver values for a province-year the panel
     does not hold are left out. The panel itself is not modified.
@@ -202,7 +394,10 @@ def merge_drivers(
         tables = [tables]
     frames = []
     for table in tables:
-        obs = table if isinstance(table, pd.DataFrame) else read_driver_table(table, geo=geo, decimal=decimal)
+        if isinstance(table, pd.DataFrame):
+            obs = table
+        else:
+            obs = read_driver_table(table, geo=geo, decimal=decimal, bounds=bounds)
         label = "observations" if isinstance(table, pd.DataFrame) else Path(table).name
         if list(obs.columns[: len(OBS_COLUMNS)]) != OBS_COLUMNS or set(obs["index"]) - {DRIVER_INDEX}:
             raise ValidationError(f"{label}: not driver observations (index {DRIVER_INDEX!r}, OBS_COLUMNS)")

@@ -21,6 +21,15 @@ indicator overlap when they share more than a boundary year (2011-2020 and 2015-
 2011-2015 and 2015-2020 follow each other), and overlapping or identical periods are refused
 (keep one, or name the other indicator differently, e.g. ``staff_cut_pct_admin_2016_2020``).
 
+A DRIVER table (``parlib.sources.driver_tables``) with period rows is read too: a file with
+columns ``year`` and ``qualifier``/``period_start``/``period_end`` instead of ``start_year`` and
+``end_year`` is a driver table, and its rows with qualifier ``period`` are its period figures
+(``start_year`` = ``period_start``, ``end_year`` = ``period_end``; every row of the file is checked
+by the driver-table rules, the other rows are not period figures and are not returned). So one
+reviewed table (``parlib extract ... --to-tables`` writes ``drivers.csv``) feeds both the yearly
+designs (``read_driver_table``) and the long difference (``period_drivers``). A driver table
+without a period figure is refused here.
+
 A file inside ``parlib.config.raw_dir()`` that ``data/raw/registry.csv`` lists is checked
 against its registered sha256 (``parlib.fetch.verify``) before it is read: a committed table that
 changed is refused, not silently read.
@@ -45,12 +54,16 @@ from parlib import config, fetch
 from parlib.errors import SourceFormatError, ValidationError
 from parlib.sources.driver_tables import (
     DRIVER_INDEX,
+    _check_periods,
     _check_values,
+    _driver_rows,
     _driver_unit,
     _indicator_name,
     _load_rows,
     _one_unit_per_indicator,
 )
+from parlib.sources.driver_tables import _period_what as _what
+from parlib.sources.sheets import _load_sheet
 from parlib.sources.table_columns import (
     FIRST_YEAR,
     _map_column,
@@ -90,29 +103,23 @@ def _registered_name(path: Path) -> str | None:
     return name
 
 
-def _what(rec: pd.Series) -> str:
-    period = f"{rec['start_year']}-{rec['end_year']}"
-    return f"{rec['indicator']} of {rec['province']} ({rec['province_id']}) {period}"
+def _is_driver_table(path: str | Path, sheet: str | int) -> bool:
+    """Whether the file is a driver table (``year`` and a period column, no ``start_year``)."""
+    columns = set(_load_sheet(path, sheet)[0].columns)
+    return "start_year" not in columns and bool(columns & {"qualifier", "period_start", "period_end"})
 
 
-def _check_periods(frame: pd.DataFrame, name: str) -> None:
-    """Refuse, per province and indicator, a period given twice or overlapping another (file order)."""
-    for _, group in frame.groupby(["province_id", "indicator"], sort=False):
-        seen: list[tuple[int, int, int]] = []
-        for row, start, end in zip(group.index, group["start_year"], group["end_year"], strict=True):
-            for earlier, s, e in seen:
-                rec = frame.loc[row]
-                if (s, e) == (start, end):
-                    raise ValidationError(
-                        f"{name}, row {row}: {_what(rec)} is already given in row {earlier}"
-                    )
-                if start < e and s < end:
-                    raise ValidationError(
-                        f"{name}, row {row}: {_what(rec)} overlaps {s}-{e} in row {earlier}: one figure per "
-                        f"province, indicator and period (keep one, or name the other indicator "
-                        f"differently, e.g. {rec['indicator']}_{start}_{end})"
-                    )
-            seen.append((row, start, end))
+def _from_driver_table(path: str | Path, geo: str, sheet: str | int, decimal: str | None) -> pd.DataFrame:
+    """The period rows of a driver table as ``PERIOD_COLUMNS`` (the file checked as a driver table)."""
+    frame, name = _driver_rows(path, geo, sheet, decimal)
+    frame = frame[frame["qualifier"] == "period"]
+    if frame.empty:
+        raise SourceFormatError(
+            name,
+            "no period figure: a driver table gives one as a row with qualifier 'period', period_start "
+            "and period_end (year = period_end) and a value",
+        )
+    return frame.assign(start_year=frame["period_start"], end_year=frame["period_end"])
 
 
 def read_period_table(
@@ -121,14 +128,17 @@ def read_period_table(
     """A period driver table as ``PERIOD_COLUMNS``, one row per province, period and indicator.
 
     Columns ``province, start_year, end_year, indicator, value, unit, source`` (+ ``note``,
-    ``source_url``); provinces resolved in ``geo``; rows with a blank value left out; sorted by
-    indicator, province and period. A registered file under data/raw is verified (sha256) first.
-    ``decimal`` ('.' or ',') declares the decimal point of every text value, as in
-    ``read_driver_table``. See the module docstring for the rules and errors.
+    ``source_url``), or a driver table's period rows (module docstring); provinces resolved in
+    ``geo``; rows with a blank value left out; sorted by indicator, province and period. A
+    registered file under data/raw is verified (sha256) first. ``decimal`` ('.' or ',') declares
+    the decimal point of every text value, as in ``read_driver_table``. See the module docstring
+    for the rules and errors.
     """
     registered = _registered_name(Path(path))
     if registered is not None:
         fetch.verify([registered], config.raw_dir())
+    if _is_driver_table(path, sheet):
+        return _period_frame(_from_driver_table(path, geo, sheet, decimal), Path(path).name)
     frame, cells, name = _load_rows(path, sheet, PERIOD_REQUIRED, geo, decimal)
     frame["start_year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name, "start_year")
     frame["end_year"] = _years(cells, FIRST_YEAR[DRIVER_INDEX], name, "end_year")
@@ -149,6 +159,11 @@ def read_period_table(
     if frame.empty:
         raise SourceFormatError(name, "no values: every row has a blank value")
     _check_values(frame, name, _what)
+    return _period_frame(frame, name)
+
+
+def _period_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Checked period rows (indexed by spreadsheet row) as ``PERIOD_COLUMNS``, sorted."""
     out = pd.DataFrame(
         {
             "province_id": frame["province_id"].astype(str),
@@ -177,9 +192,10 @@ def period_drivers(
     """One row per province: ``province_id``, then per indicator ``driver_<indicator>`` (float) and
     ``source_<indicator>`` (the row's source, to cite the value), for the period exactly start..end.
 
-    ``table`` is a period driver table's path (read with ``read_period_table``) or what that
-    returned. Provinces are those with a figure for any of ``indicators`` in that period (NaN and
-    '' where one indicator has none), sorted by ``province_id``. Refused (ValidationError): an
+    ``table`` is a period driver table's path, or a driver table's with period rows (read with
+    ``read_period_table``), or what that returned. Provinces are those with a figure for any of
+    ``indicators`` in that period (NaN and '' where one indicator has none), sorted by
+    ``province_id``. Refused (ValidationError): an
     indicator with no row for start..end (the message lists the periods it has).
     """
     frame = table if isinstance(table, pd.DataFrame) else read_period_table(table)

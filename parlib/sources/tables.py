@@ -11,7 +11,9 @@ Three kinds of file, each with a template in ``parlib/data/templates/`` (``write
 - **SIPAS survey answers** (``read_survey_answers``): one row per respondent and criterion,
   columns ``province, year, respondent_id, element, criterion, answer``.
 - **driver tables** (``read_driver_table``, ``merge_drivers``): one row per province, year and
-  indicator, columns ``province, year, indicator, value, unit, source``.
+  indicator, columns ``province, year, indicator, value, unit, source`` and optionally
+  ``qualifier`` (``DRIVER_QUALIFIERS``: bounds, targets and period figures are rows that say what
+  they are, not values) with ``period_start``, ``period_end``.
 
 Rows are numbered as in a spreadsheet (the header is row 1; an XLSX is read from its first
 sheet unless ``sheet`` is given, and its header must be in row 1); blank rows are skipped
@@ -45,7 +47,11 @@ import pandas as pd
 
 from parlib.config import PACKAGE_DIR
 from parlib.sources.driver_tables import (
+    BOUND_QUALIFIERS,
+    BOUNDS,
     DRIVER_INDEX,
+    DRIVER_OPTIONAL,
+    DRIVER_QUALIFIERS,
     DRIVER_REQUIRED,
     DRIVER_UNIT_ALIASES,
     merge_drivers,
@@ -80,7 +86,11 @@ __all__ = [
     "ANSWER_COLUMNS",
     "ANSWER_REQUIRED",
     "ANSWER_RULE",
+    "BOUNDS",
+    "BOUND_QUALIFIERS",
     "DRIVER_INDEX",
+    "DRIVER_OPTIONAL",
+    "DRIVER_QUALIFIERS",
     "DRIVER_REQUIRED",
     "DRIVER_UNITS",
     "DRIVER_UNIT_ALIASES",
