@@ -98,10 +98,40 @@ RANK_RES = [
 ]
 RANK_FIRST = re.compile(
     r"\b(?:topped|tops|top(?:s|ped)? the (?:country|ranking|list)|stands? first|ranked first|"
-    r"first place|led the country|leads the country|leading the country|dẫn đầu cả nước|đứng đầu cả nước|"
+    r"first place|led the country|leads the country|leading the country|dẫn đầu(?! khối sở)|"
+    r"(?<!người )đứng đầu|topping|came first|top spot|"
     r"xếp thứ nhất|xếp hạng nhất|đứng thứ nhất)"
     r"(?!\s+(?:in|of|among|trong|của)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}"
     r"(?:region|area|highlands|delta|khu vực|vùng))",
+    F,
+)
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "nhất": 1,
+    "nhì": 2,
+    "ba": 3,
+    "tư": 4,
+    "năm": 5,
+}
+RANK_WORD = re.compile(
+    r"(?:\b(?:came|ranked|ranks|ranking|placed|placing|finished|was|in|at)\s+(?:the\s+)?"
+    r"(?P<w1>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b(?!\s+(?:time|year|quarter))"
+    r"|\b(?P<w2>second|third|fourth|fifth)\s+(?:place|position|with)\b"
+    r"|(?<=, )(?P<w3>third|fourth|fifth|sixth)\s+with\b)",
+    F,
+)
+NATIONAL = re.compile(
+    r"\baverage\b|trung bình|cả nước(?! \()|\bnational(?:ly)? (?:average|figure|score|index)|"
+    r"of (?:the |all )?63 (?:provinces|localities)|của 63 tỉnh|toàn quốc",
     F,
 )
 RANK_IN_INDEX = re.compile(r"\s*(?:in|ở|về)\s+(?:the\s+)?", F)

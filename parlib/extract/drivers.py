@@ -24,7 +24,7 @@ def _gap(n: int) -> str:
 
 ONLINE = (
     r"(?:online public services?|online services?|public services? online|public online services?|"
-    r"DVCTT|dịch vụ công trực tuyến|dịch vụ công)"
+    r"DVCTT|dịch vụ công trực tuyến|dịch vụ công|dịch vụ|thủ tục(?: hành chính)?)"
 )
 FULL = r"(?:full[\s-]*process|end[\s-]to[\s-]end|fully online|whole[\s-]process|toàn trình)"
 ON_TIME = (
@@ -49,6 +49,17 @@ class Rule:
 
 
 RULES: list[Rule] = [
+    Rule(
+        "online_services_level3_count", _r(r"\bNUM\s+level[\s-]*3\b(?=[^.;]{0,40}(?:online|services))"), False
+    ),
+    Rule(
+        "online_services_level4_count", _r(r"\bNUM\s+level[\s-]*4\b(?=[^.;]{0,40}(?:online|services))"), False
+    ),
+    Rule(
+        "online_services_level4_share",
+        _r(r"(?:level[\s-]*4|mức(?: độ)? 4)\s*\((?:chiếm|accounting for|or)\s*NUM" + PCT),
+        True,
+    ),
     Rule("online_services_full_process_share", _r(FULL + _gap(70) + r"\bNUM" + PCT), True),
     Rule("online_services_full_process_share", _r(r"\bNUM" + PCT + _gap(70) + FULL), True),
     Rule(

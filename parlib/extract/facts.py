@@ -220,9 +220,18 @@ class Reader:
                     Figure("rank", s + m.start("rank"), s + m.end(), rank, of, index_after=index_after)
                 )
                 taken.append((m.start("rank"), m.end()))
+        for m in cues.RANK_WORD.finditer(seg):
+            word = (m["w1"] or m["w2"] or m["w3"]).lower()
+            if free(m.start(), m.end()):
+                figs.append(Figure("rank", s + m.start(), s + m.end(), cues.ORDINALS[word]))
+                taken.append((m.start(), m.end()))
         for m in cues.RANK_FIRST.finditer(seg):
             if free(m.start(), m.end()):
-                figs.append(Figure("rank", s + m.start(), s + m.end(), 1))
+                ahead = seg[m.end() : m.end() + 70].split(",")[0]
+                nxt = self._index_at(s + m.end(), s + m.end() + len(ahead))
+                figs.append(
+                    Figure("rank", s + m.start(), s + m.end(), 1, index_after=nxt[1] if nxt else None)
+                )
                 taken.append((m.start(), m.end()))
         for rx in (cues.SCORE_OF_TEN, cues.SCORE_STRONG, cues.SCORE_WEAK):
             for m in rx.finditer(seg):
@@ -325,6 +334,11 @@ class Reader:
                     anchor, index = None, context[-1]
                 else:
                     continue
+            lead = self.doc.text[
+                max(s, self._last_mention_before(fig.start, s, provinces_only=True)) : fig.start
+            ]
+            if cues.NATIONAL.search(lead) and not self.doc.mentions_in(max(s, fig.start - 60), fig.start):
+                continue  # a national average or total, not a province's figure
             component, comp_pos = self._component(index, anchor if anchor is not None else s, fig.start)
             start = anchor if anchor is not None else s
             if fig.role == "value":
@@ -417,9 +431,9 @@ class Reader:
     def _has_rank(figs: list[Figure]) -> bool:
         return any(f.role in ("rank", "rank_change") for f in figs)
 
-    def _last_mention_before(self, pos: int, s: int) -> int:
-        before = [m.start for m in self.doc.mentions_in(s, pos)]
-        idx = [p for p, _ in self._index_mentions(s, pos)]
+    def _last_mention_before(self, pos: int, s: int, provinces_only: bool = False) -> int:
+        before = [m.end if provinces_only else m.start for m in self.doc.mentions_in(s, pos)]
+        idx = [] if provinces_only else [p for p, _ in self._index_mentions(s, pos)]
         return max(before + idx + [s])
 
     def _clause_start(self, pos: int, s: int) -> int:
@@ -468,6 +482,8 @@ class Reader:
             return period[1], period, 0.8
         if self.paragraph_year.get(sent.paragraph) is not None:
             return self.paragraph_year[sent.paragraph], None, 0.75
+        if base and self.doc.published:
+            return base, None, 0.6
         if period:
             return period[1], None, 0.6
         return (base, None, 0.5) if base else (None, None, 0.2)
@@ -578,6 +594,39 @@ class Reader:
             "confidence": confidence if province else min(confidence, 0.3),
         }
 
+    def _merge(self) -> list[dict[str, object]]:
+        """One index fact per index, component, province and year: a score in one sentence and its
+        rank in the next ("reached 91.81 percent." ... "ranks 2nd out of 63") are one fact; figures
+        that disagree stay separate rows for the reviewer."""
+        out: list[dict[str, object]] = []
+        fields = ("value", "rank", "rank_of", "value_change", "rank_change")
+        for row in self.rows:
+            if row["kind"] != "index" or not row["province_id"]:
+                out.append(row)
+                continue
+            key = tuple(row[k] for k in ("kind", "index", "component", "province_id", "year"))
+            same = next(
+                (
+                    o
+                    for o in out
+                    if tuple(o[k] for k in ("kind", "index", "component", "province_id", "year")) == key
+                ),
+                None,
+            )
+            clash = same is not None and any(
+                same[f] is not None and row[f] is not None and same[f] != row[f] for f in fields
+            )
+            if same is None or clash:
+                out.append(row)
+                continue
+            for f in fields:
+                if same[f] is None:
+                    same[f] = row[f]
+            if int(row["end"]) - int(same["start"]) <= 400:  # type: ignore[call-overload]
+                same["end"] = max(int(same["end"]), int(row["end"]))  # type: ignore[call-overload]
+                same["quote"] = self.doc.text[int(same["start"]) : int(same["end"])]  # type: ignore[call-overload]
+        return out
+
     def read(self) -> list[dict[str, object]]:
         """Every fact of the document, in text order."""
         self._cue_span: dict[tuple[int, int], tuple[int, int]] = {}
@@ -600,4 +649,4 @@ class Reader:
             if found:
                 self.last_year = found[-1][1]
                 self.paragraph_year[sent.paragraph] = found[-1][1]
-        return self.rows
+        return self._merge()
