@@ -117,18 +117,23 @@ def extract_files(
 
     if lang not in ("auto", "en", "vi"):
         raise ValueError(f"--lang must be auto, en or vi, got {lang!r}")
-    _province_id(province)  # an unknown name is refused before any file is read
-    frames, notes, files = [], [], []
+    from parlib.extract import facts as reader
+    from parlib.extract import text as prepare
+
+    pid = _province_id(province)
+    rows: list[dict[str, object]] = []
+    notes, files = [], []
     for path in paths:
         doc = read_document(path, lang=lang, encoding=encoding)
         files.append(str(path))
-        notes += [f"{path}: {note}" for note in doc.notes]
-        table = extract_text(doc.text, file=str(path), province=province, published=published)
-        if table.empty and not doc.notes:
+        notes += [f"{path}: {note}" for note in doc.notes if not note.startswith("decoded as")]
+        found = reader.Reader(
+            prepare.prepare(doc.text, published=published, province_id=pid), str(path)
+        ).read()
+        if not found and doc.text.strip():
             notes.append(f"{path}: no index or driver facts found")
-        frames.append(table)
-    table = pd.concat(frames, ignore_index=True) if frames else _frame([])
-    return Facts(table=table if len(table) else _frame([]), notes=notes, files=files)
+        rows += found
+    return Facts(table=_frame(rows), notes=notes, files=files)
 
 
 def check(facts: pd.DataFrame, **kwargs: object) -> pd.DataFrame:

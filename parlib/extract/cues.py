@@ -41,6 +41,23 @@ COMPONENT_CUES: dict[str, dict[str, str]] = {
         "environmental_governance": r"environmental governance|quản trị môi trường",
         "e_governance": r"e-governance|e-government|quản trị điện tử",
     },
+    "PCI": {
+        "entry_costs": r"entry costs?|market entry|gia nhập thị trường",
+        "land_access": r"land access|access to land|tiếp cận đất đai",
+        "transparency": r"\btransparency\b|tính minh bạch",
+        "time_costs": r"time costs?|chi phí thời gian",
+        "informal_charges": r"informal charges?|chi phí không chính thức",
+        "policy_bias": r"policy bias|equal competition|cạnh tranh bình đẳng",
+        "proactivity": r"proactivity|tính năng động",
+        "business_support": r"business support|dịch vụ hỗ trợ doanh nghiệp",
+        "labor_training": r"labou?r training|đào tạo lao động",
+        "legal_institutions": r"legal institutions|thiết chế pháp lý",
+    },
+    "DTI": {
+        "digital_government": r"digital government|chính quyền số",
+        "digital_economy": r"digital economy|kinh tế số",
+        "digital_society": r"digital society|xã hội số",
+    },
     "PAR_INDEX": {
         "field_digital_government": r"e-government|digital government|chính phủ điện tử|chính phủ số|"
         r"chính quyền điện tử|chính quyền số",
@@ -68,6 +85,17 @@ SCORE_STRONG = re.compile(
     rf"(?P<num>{NUM}){SCORE_UNIT}?",
     F,
 )
+SCORE_SHARE = re.compile(
+    r"(?:\bwas|\bis|\bat|\bwith|\bof|\blà|đạt|reached|scored)\s+(?:a\s+\w+\s+of\s+)?"
+    r"(?P<num>0[.,]\d{3,4})(?![\d%])",
+    F,
+)
+"""A share of one (DTI: 0.8241) needs no unit: four decimals below 1 are not a percentage."""
+LED = re.compile(r"\b(?:led|leads|leading|topped|tops|topping|dẫn đầu|đứng đầu)\b", F)
+FIGURE_YEAR = re.compile(
+    r"\s*(?:%|percent|per cent|points?|điểm)?\s*(?:in|năm|of)\s+(?P<year>(?:19|20)\d\d)\b", F
+)
+"""A year written right after a figure ("81.24 percent in 2018", "14th in 2021") is that figure's year."""
 SCORE_WEAK = re.compile(
     rf"(?:\bwas|\bis|\bat|\bwith|\bof|\blà|:)\s+(?P<num>{NUM})"
     r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))",
@@ -79,7 +107,26 @@ SCORE_OF_TEN = re.compile(
     F,
 )
 DIMENSION = re.compile(r"\bdimensions?\b|chỉ số nội dung|chỉ số thành phần|nội dung thành phần|lĩnh vực", F)
-SCORE_PAREN = re.compile(rf"\s*\(\s*(?P<num>{NUM})\s*(?:%|points?|điểm)?\s*\)", F)
+SCORE_PAREN = re.compile(rf"\s*\(\s*(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)?\s*(?:\)|,)", F)
+SCORE_BRACKETED = re.compile(rf"\(\s*(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\s*[,;)]", F)
+"""A score in brackets with its unit: "(66,79 điểm, xếp thứ 30)", "(59.85 points, 62nd)"."""
+SCORE_HISTORY = re.compile(
+    rf"(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\s+(?:in|năm)\s+(?:19|20)\d\d\b", F
+)
+"""A score with its own year: "up from 81.24 percent in 2018 and 79.76 percent in 2017"."""
+REGIONAL = re.compile(
+    r"\s+(?:in|of|among|trong|của|ở)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:region|area|highlands|delta|"
+    r"khu vực|vùng|miền)\b",
+    F,
+)
+"""After a rank: a regional rank ("first in the Mekong Delta"), not the national one."""
+INTERNAL_STRONG = re.compile(
+    r"khối (?:cấp )?(?:huyện|xã|sở)|cấp huyện|cấp xã|among (?:the )?(?:districts|departments|communes)|"
+    r"(?:district|commune|department)[- ]level|internal (?:assessment|ranking|evaluation)|đánh giá nội bộ|"
+    r"province'?s own",
+    F,
+)
+"""A sentence ranking districts, communes or departments: its figures are internal, whatever their index."""
 
 _OF = r"\s*(?:/|out of|of|over|among|trên|trong số|trong tổng số)\s*"
 RANK_RES = [
@@ -95,6 +142,13 @@ RANK_RES = [
         F,
     ),
     re.compile(r"(?<![\d.,/])(?P<rank>\d{1,2})/(?P<of>\d{2})(?![\d/])", F),
+    re.compile(
+        r"(?:came|ranked|ranking|placed|placing|finished|fell to|rose to|climbed to|dropped to|slipped to|"
+        r"moved (?:up|down) to|was|from|in)\s+(?:the\s+)?(?P<rank>\d{1,2})(?:st|nd|rd|th)\b"
+        rf"(?:{_OF}(?P<of>\d{{2}}))?",
+        F,
+    ),
+    re.compile(r"(?<=, )(?P<rank>\d{1,2})(?:st|nd|rd|th)(?=\))", F),
 ]
 RANK_FIRST = re.compile(
     r"\b(?:topped|tops|top(?:s|ped)? the (?:country|ranking|list)|stands? first|ranked first|"
@@ -130,7 +184,7 @@ RANK_WORD = re.compile(
     F,
 )
 NATIONAL = re.compile(
-    r"\baverage\b|trung bình|cả nước(?! \()|\bnational(?:ly)? (?:average|figure|score|index)|"
+    r"\baverage\b|trung bình|cả nước(?! \()|\bnational\b(?!ly)|\bnationwide (?:average|figure)|"
     r"of (?:the |all )?63 (?:provinces|localities)|của 63 tỉnh|toàn quốc",
     F,
 )
@@ -156,7 +210,8 @@ UP_RE = re.compile(rf"^(?:{UP})$", F)
 
 COMPARISON_YEAR = re.compile(
     r"(?:compared (?:to|with)|over|than|from|since|versus|vs\.?|so với(?: năm)?|từ(?: năm)?|"
-    r"against|previous year \(|last year \()\s*(?:the\s+|in\s+|năm\s+)?$",
+    r"(?:places|points|percent|ranks|bậc|điểm) on|against|previous year \(|last year \()"
+    r"\s*(?:the\s+|in\s+|năm\s+)?$",
     F,
 )
 ANNOUNCED = re.compile(
@@ -170,10 +225,18 @@ PERIOD_RE = re.compile(
 AS_OF = re.compile(r"(?:as of|by|tính đến|đến ngày|đến hết|up to)\s+[^.;]{0,25}$", F)
 NOW = re.compile(
     r"\b(?:so far|to date|up to now|currently|at present|now|hiện nay|hiện tại|đến nay|"
-    r"tính đến nay)\b",
+    r"tính đến nay|hiện có)\b|^\s*Hiện\b",
     F,
 )
-LAST_YEAR = re.compile(r"\b(?:last year|the previous year|năm trước|năm ngoái|năm qua)\b", F)
+LAST_YEAR = re.compile(
+    r"\b(?:last year|the previous year|năm trước|năm ngoái|(?<!\d )(?<!mười )năm qua)\b", F
+)
+EVERY_YEAR = re.compile(
+    r"\b(?:annually|each year|every year|a year|hằng năm|hàng năm|mỗi năm|(?:\d+|ten|mười) năm qua|"
+    r"past (?:\d+|ten) years|over the period)\b",
+    F,
+)
+"""A level held over a period ("annually reaches over 98%"): its year is the period's last."""
 THIS_YEAR = re.compile(r"\b(?:this year'?s?|năm nay)\b", F)
 
 QUAL_AT_LEAST = re.compile(
@@ -191,9 +254,9 @@ TARGET = re.compile(
 )
 
 INTERNAL = re.compile(
-    r"\b(?:district|commune|ward|town|huyện|xã|phường|thị xã|thị trấn)s?\b|\bdepartment of\b|"
+    r"\b(?:district|commune|ward|town|huyện|xã(?! hội)|phường|thị xã|thị trấn)s?\b|\bdepartment of\b|"
     r"\bdepartments?\b|\bSở [A-ZĐ]\w*|\bstate treasury\b|\bkho bạc\b|\bthe agency\b|\bkhối sở\b|"
-    r"\b(?:sở, ngành|cơ quan, đơn vị)\b|\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
+    r"\bsở, ngành\b|\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
     F,
 )
 NOT_INTERNAL = re.compile(

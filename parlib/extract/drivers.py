@@ -49,6 +49,7 @@ class Rule:
 
 
 RULES: list[Rule] = [
+    Rule("online_services_full_process_count", _r(r"\bNUM\s+" + FULL + r"\s+" + ONLINE), False),
     Rule(
         "online_services_level3_count", _r(r"\bNUM\s+level[\s-]*3\b(?=[^.;]{0,40}(?:online|services))"), False
     ),
@@ -127,12 +128,34 @@ RULES: list[Rule] = [
     ),
     Rule(
         "online_dossiers_share",
-        _r(DOSSIERS + _gap(40) + r"(?:online|trực tuyến|qua mạng)" + _gap(40) + r"\bNUM" + PCT),
+        _r(
+            DOSSIERS
+            + r"(?![^.;%]{0,40}(?:thanh toán|payment|paid))"
+            + _gap(40)
+            + r"(?:online|trực tuyến|qua mạng)"
+            + _gap(40)
+            + r"\bNUM"
+            + PCT
+        ),
         True,
+    ),
+    Rule(
+        "online_dossiers_share",
+        _r(r"\bNUM" + PCT + r"\s+hồ sơ" + _gap(50) + r"(?:trực tuyến|qua mạng)"),
+        True,
+    ),
+    Rule(
+        "staff_count",
+        _r(
+            r"(?:tổng số|total (?:number of )?)\s*(?:cán bộ|cadres|staff|civil servants)[^.;]{0,70}?"
+            r"(?:là|có|hiện có|is|was|stood at|stands at)\s+(?:khoảng\s+|about\s+|around\s+|nearly\s+)?NUM\s*"
+            r"(?:người|people|persons)"
+        ),
+        False,
     ),
     Rule("on_time_share", _r(ON_TIME + _gap(90) + r"\bNUM" + PCT), True),
     Rule("on_time_share", _r(r"\bNUM" + PCT + _gap(60) + ON_TIME), True),
-    Rule("one_stop_coverage_share", _r(r"\bNUM" + PCT + r"\)?" + _gap(80) + ONE_STOP), True),
+    Rule("one_stop_coverage_share", _r(r"\bNUM" + PCT + r"\)?" + _gap(130) + ONE_STOP), True),
     Rule("one_stop_coverage_share", _r(ONE_STOP + _gap(60) + r"\bNUM" + PCT), True),
     Rule(
         "procedures_count",
@@ -145,7 +168,7 @@ RULES: list[Rule] = [
     Rule(
         "procedures_count",
         _r(
-            r"\bNUM\s+administrative procedures\s+(?:under|within|in|of) (?:the )?"
+            r"\bNUM\s+administrative procedures\s+(?:under|within|in|of) (?:the |its |their )?"
             r"(?:authority|jurisdiction|competence|settlement)"
         ),
         False,
@@ -174,7 +197,7 @@ RULES: list[Rule] = [
         _r(
             r"(?:\bhas|\bhave|\bhad|there (?:are|were)|total of|\bhiện có|\bcó|tổng số)\s+NUM\s+"
             r"(?:cadres|officials|civil servants|public employees|staff|employees|cán bộ|công chức|viên chức|"
-            r"biên chế)(?![^.;]{0,70}(?:in need|who |retire|quit|nghỉ|cần|to be))"
+            r"biên chế)(?![^.;]{0,70}(?:in need|who |retire|quit|nghỉ|cần|nhu cầu|to be))"
         ),
         False,
     ),
@@ -182,14 +205,15 @@ RULES: list[Rule] = [
 
 STAFF_CUE = re.compile(
     r"(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|decreas\w*|tinh giản|cắt giảm|giảm)\s+(?:the\s+|of\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants)|"
+    r"(?:[\w%.,-]+\s+){0,3}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants)|"
     r"(?:staff\w*|payroll|biên chế)\s+(?:[\w-]+\s+){0,2}?(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|"
     r"tinh giản|cắt giảm)",
     F,
 )
 STAFF_PCT = re.compile(rf"(?P<num>{NUM}){PCT}", F)
 STAFF_PERSONS = re.compile(
-    rf"(?P<num>{NUM})\s*(?:people|persons|staff|employees|officials|civil servants|positions|người|biên chế)",
+    rf"(?P<num>{NUM})\s*(?:people|persons|staff|(?:public )?employees|officials|civil servants|cadres|"
+    r"positions|người|biên chế)",
     F,
 )
 ADMIN = re.compile(
@@ -221,10 +245,19 @@ def staff_cuts(sentence: str) -> list[tuple[str, int, int]]:
     figures.sort(key=lambda f: f[1].start())
     out = []
     for i, (what, m) in enumerate(figures):
+        if re.search(r"(?:19|20)\d\d\s*\(\s*$", sentence[: m.start()]):
+            continue  # "giảm 158 biên chế so với năm 2021 (3.156 biên chế)": the base, not a cut
         nxt = figures[i + 1][1].start() if i + 1 < len(figures) else len(sentence)
         nxt_pct = next((f[1].start() for f in figures[i + 1 :] if f[0] == "pct"), len(sentence))
         after = sentence[m.end() : min(nxt_pct if what == "pct" else nxt, m.end() + 80)]
         before = sentence[cue.start() : m.start()]
+        if what == "pct" and re.search(
+            r"(?:\bor|i\.e\.|equal to|equivalent to|tức|tương đương|bằng)\s*$", before
+        ):
+            after = (
+                ""  # "112 civil servants in administrative agencies, or 10.2 percent": the body came first
+            )
+            before = sentence[figures[i - 1][1].end() if i else cue.start() : m.start()]
         body = "total"
         for text, last in ((after, False), (before, True)):
             found = [

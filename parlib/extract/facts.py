@@ -69,6 +69,7 @@ class Figure:
     token: str = ""
     index_after: str | None = None
     paren: bool = False
+    year: int | None = None
 
 
 def _year_ok(doc: text.Document, pos: int) -> bool:
@@ -139,9 +140,17 @@ class Reader:
             return inside[0].province_id, 0.8
         if self.doc.province_id:
             return self.doc.province_id, 0.85
+        earlier = [m for m in self.doc.mentions if start - 300 <= m.end <= start]
+        if earlier and not inside and self._same_paragraph(earlier[-1].start, start):
+            return earlier[-1].province_id, 0.7  # "Its strongest dimension ...": the province just named
         return None, 0.3
 
+    def _same_paragraph(self, a: int, b: int) -> bool:
+        return "\n\n" not in self.doc.text[a:b]
+
     def _internal(self, start: int, pos: int, end: int, sentence_start: int, sentence_end: int) -> bool:
+        if cues.INTERNAL_STRONG.search(self.doc.text[sentence_start:pos]):
+            return True
         window = self.doc.text[start:pos] + " " + self._after_clause(end, sentence_end)
         window = _REPORTER.sub(" ", window)
         return bool(cues.INTERNAL.search(window)) and not cues.NOT_INTERNAL.search(
@@ -208,8 +217,11 @@ class Reader:
             for m in rx.finditer(seg):
                 if not free(m.start("rank"), m.end()):
                     continue
-                rank, of = int(m["rank"]), int(m["of"]) if m["of"] else None
+                of_text = m.groupdict().get("of")
+                rank, of = int(m["rank"]), int(of_text) if of_text else None
                 if rank < 1 or rank > 63 or (of is not None and (of < rank or of > 63 or of < 10)):
+                    continue
+                if cues.REGIONAL.match(seg, m.end()):
                     continue
                 after = cues.RANK_IN_INDEX.match(seg, m.end())
                 index_after = None
@@ -222,9 +234,18 @@ class Reader:
                 taken.append((m.start("rank"), m.end()))
         for m in cues.RANK_WORD.finditer(seg):
             word = (m["w1"] or m["w2"] or m["w3"]).lower()
-            if free(m.start(), m.end()):
+            if free(m.start(), m.end()) and not cues.REGIONAL.match(seg, m.end()):
                 figs.append(Figure("rank", s + m.start(), s + m.end(), cues.ORDINALS[word]))
                 taken.append((m.start(), m.end()))
+        for m in cues.LED.finditer(seg):
+            if free(m.start(), m.end()):
+                ahead = seg[m.end() : m.end() + 50].split(",")[0]
+                nxt = self._index_at(s + m.end(), s + m.end() + len(ahead))
+                if nxt and not re.match(
+                    r"\s+(?:khối|group|the group|the region|vùng|khu vực)", ahead, cues.F
+                ):
+                    figs.append(Figure("rank", s + m.start(), s + m.end(), 1, index_after=nxt[1]))
+                    taken.append((m.start(), m.end()))
         for m in cues.RANK_FIRST.finditer(seg):
             if free(m.start(), m.end()):
                 ahead = seg[m.end() : m.end() + 70].split(",")[0]
@@ -233,7 +254,14 @@ class Reader:
                     Figure("rank", s + m.start(), s + m.end(), 1, index_after=nxt[1] if nxt else None)
                 )
                 taken.append((m.start(), m.end()))
-        for rx in (cues.SCORE_OF_TEN, cues.SCORE_STRONG, cues.SCORE_WEAK):
+        for rx in (
+            cues.SCORE_OF_TEN,
+            cues.SCORE_SHARE,
+            cues.SCORE_STRONG,
+            cues.SCORE_WEAK,
+            cues.SCORE_BRACKETED,
+            cues.SCORE_HISTORY,
+        ):
             for m in rx.finditer(seg):
                 if not free(m.start("num"), m.end("num")):
                     continue
@@ -260,7 +288,24 @@ class Reader:
                         Figure("value", m.start("num"), m.end("num"), val, token=m["num"], paren=True)
                     )
                     taken.append((m.start() - s, m.end() - s))
+        for fig in figs:
+            fig.year = self._figure_year(fig, s)
         return sorted(figs, key=lambda f: f.start)
+
+    def _figure_year(self, fig: Figure, s: int) -> int | None:
+        """The year written with a figure: right after it ("81.24 percent in 2018"), or before the
+        brackets it stands in ("so với năm 2023 (66,79 điểm, xếp thứ 30)")."""
+        m = cues.FIGURE_YEAR.match(self.doc.text, fig.end)
+        if m and fig.role in ("value", "rank"):
+            return int(m["year"])
+        before = self.doc.text[s : fig.start]
+        opened = before.rfind("(")
+        if opened > before.rfind(")") and opened >= 0:
+            ahead = before[:opened].rstrip()
+            y = re.search(r"((?:19|20)\d\d)$", ahead)
+            if y and cues.COMPARISON_YEAR.search(ahead[: y.start()]):
+                return int(y.group(1))
+        return None
 
     def _index_at(self, s: int, e: int) -> tuple[int, str] | None:
         found = self._index_mentions(s, e)
@@ -275,20 +320,26 @@ class Reader:
         found.sort()
         # 'Satisfaction Index of Public Administrative Services (SIPAS)': one mention, not two
         out: list[tuple[int, str]] = []
-        for pos, name, _end in found:
+        for pos, name, end in found:
             if out and out[-1][1] == name and pos - out[-1][0] < 120:
+                self._mention_end[out[-1][0]] = max(self._mention_end.get(out[-1][0], end), end)
                 continue
             out.append((pos, name))
+            self._mention_end[pos] = end
         return out
 
-    def _index_year(self, index: str, mention: int | None, s: int, e: int) -> tuple[int | None, float]:
-        if mention is not None:
-            near = [
-                (abs(p - mention), y) for p, y in _years(self.doc, max(s, mention - 22), min(e, mention + 40))
-            ]
-            if near:
-                return min(near)[1], 1.0
-        found = _years(self.doc, s, e)
+    def _index_year(
+        self, index: str, mention: int | None, s: int, e: int, exclude: set[int | None] | None = None
+    ) -> tuple[int | None, float]:
+        if mention is not None:  # "PAPI 2016", "(SIPAS) năm 2019", "PAPI for 2024", then "the 2016 PAPI"
+            end = self._mention_end.get(mention, mention)
+            after = _years(self.doc, mention, min(e, end + 30))
+            if after:
+                return after[0][1], 1.0
+            before = _years(self.doc, max(s, mention - 22), mention)
+            if before:
+                return before[-1][1], 1.0
+        found = [(p, y) for p, y in _years(self.doc, s, e) if y not in (exclude or set())]
         if found:
             return found[0][1], 0.95
         rel = self._relative_year(self.doc.text[s:e], index=True)
@@ -369,7 +420,7 @@ class Reader:
                 e,
             )
             kind = "internal" if internal else "index"
-            key = (index, component, province, kind)
+            key = (index, component, province, kind, fig.year)
             row = groups.setdefault(
                 key,
                 {
@@ -381,13 +432,15 @@ class Reader:
                 },
             )
             row["figs"].append(fig)  # type: ignore[union-attr]
-        for (index, component, province, kind), g in groups.items():
+        for (index, component, province, kind, fig_year), g in groups.items():
             figs_g: list[Figure] = g["figs"]  # type: ignore[assignment]
             roles = {f.role: f for f in reversed(figs_g)}
             if "value" not in roles and "rank" not in roles:
                 continue
             anchor_pos = next((p for p, n in mentions if n == index), None)
-            year, y_conf = self._index_year(index, anchor_pos, s, e)
+            year, y_conf = self._index_year(index, anchor_pos, s, e, exclude={f.year for f in figs})
+            if fig_year is not None:
+                year, y_conf = fig_year, 1.0
             first = min(f.start for f in figs_g)
             anchor_at = g["anchor"] if g["i_conf"] == 1.0 else None
             pm = [m.start for m in self.doc.mentions_in(s, e) if m.start < first]
@@ -475,9 +528,11 @@ class Reader:
         if rel is not None:
             return rel, None, 0.85
         base = self.doc.published or self.doc.event_year
-        if cues.NOW.search(seg) and base:
-            return base, None, 0.8
+        if cues.NOW.search(seg):  # "so far": the article's year; unknown when the article is undated
+            return (base, None, 0.8) if base else (None, None, 0.3)
         period = self.paragraph_period.get(sent.paragraph) or self.doc.period
+        if period and not flow and cues.EVERY_YEAR.search(seg):
+            return period[1], None, 0.7
         if flow and period:
             return period[1], period, 0.8
         if self.paragraph_year.get(sent.paragraph) is not None:
@@ -521,7 +576,8 @@ class Reader:
             internal = bool(cues.INTERNAL.search(_REPORTER.sub(" ", self.doc.text[window_start:a]))) or bool(
                 cues.INTERNAL.search(self._after_clause(b, e)[:40])
             )
-            internal = internal and not cues.NOT_INTERNAL.search(self.doc.text[s : b + 40])
+            internal = internal and not cues.NOT_INTERNAL.search(self.doc.text[s : b + 80])
+            internal = internal or bool(cues.INTERNAL_STRONG.search(self.doc.text[s:a]))
             qs, qe = min(cue_a, a), max(cue_b, b)
             if re.match(r"\s*(?:%|percent|per cent)", self.doc.text[b : b + 10]) and qe == b:
                 qe = b + len(re.match(r"\s*(?:%|percent|per cent)", self.doc.text[b : b + 10]).group())
@@ -630,6 +686,7 @@ class Reader:
     def read(self) -> list[dict[str, object]]:
         """Every fact of the document, in text order."""
         self._cue_span: dict[tuple[int, int], tuple[int, int]] = {}
+        self._mention_end: dict[int, int] = {}
         for number, sent in enumerate(self.doc.sentences):
             if any(a <= sent.start < b for a, b in self.doc.skip):
                 continue

@@ -129,6 +129,13 @@ def prepare(text: str, published: int | None = None, province_id: str | None = N
     for m in _DATE.finditer(text):
         if any(s <= m.start() < e for s, e in skip):
             continue
+        lead = text[max(0, m.start() - 30) : m.start()]
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        dateline = m.start() - line_start <= 40 and m.start() < 400  # "Hanoi, April 5, 2017 - ..."
+        if not dateline and not re.search(
+            r"(?:\bon|morning of|afternoon of|ngày|sáng|chiều)\s*(?:the\s+)?$", lead, re.IGNORECASE
+        ):
+            continue  # a resolution's date ("Resolution 30c of November 8, 2011") is not the article's
         event_year = int(m["y1"] or m["y2"] or m["y3"])
         break
     return Document(
