@@ -226,7 +226,11 @@ def test_glance_sentences_and_table(rd, prepared):
     md = rd.glance("Lạng Sơn", 2022)._repr_markdown_()
     assert "| PAPI | 43.85 (scale 8-80) | 13 of 61 | best | -1.99, down 9 places |" in md
     assert "- PAPI 2022: 43.85 points on the 8-80 scale, rank 13 of 61 (best tier), down 9 places" in md
-    assert "- PCI 2022: no data for 2022 (covers 2005-2016)." in md
+    # PCI after 2016 is known from the figures published for some provinces, not for Lạng Sơn in 2022
+    assert (
+        "- PCI 2022: parlib has no published figure for this province and year (the published table "
+        "lists 22 provinces)." in md
+    )
     lines = text.splitlines()
     assert sum("SIPAS 2022" in line for line in lines) == 1  # an index without data: one line
     assert "From 1 July 2025" in text

@@ -15,6 +15,12 @@ the province, its rank among the 63 is a range ("rank 52-54 of 63 ..."). A provi
 lacks in such a year is not called "not scored". The tier says where it comes from: PAPI's
 published band sizes, PAPI's quartile rule over all provinces, or the rule over the provinces
 in the source when PAPI grouped others as well ("computed over the 61 in parlib's source").
+
+Partial published years (SIPAS and PAR INDEX, whose published tables list a few provinces; PCI
+after 2016, known only from the figures published for some provinces): the rank is the
+published rank of 63, a province the published table lacks is "parlib has no published figure
+for this province and year (the published table lists N provinces)", never "not scored", and no
+national average is computed from the few provinces present (a published one is shown).
 """
 
 from __future__ import annotations
@@ -103,7 +109,8 @@ class IndexFacts:
             shifted = self.published_rank_min, self.published_rank_max
             if places and not all(math.isnan(x) or x == self.rank for x in shifted):
                 places += " in parlib's source"  # its change among PAPI's N is not known exactly
-            change = f"{places} ({self.value_change:+.2f})".strip()
+            # without a rank the year before (or this year), the change in score alone
+            change = f"{places} ({self.value_change:+.2f})" if places else f"{self.value_change:+.2f}"
             if self.comparable is False:
                 text += f"; {change} on {self.year - 1}, across a method break: not a trend"
             else:
@@ -242,11 +249,29 @@ def results(observations: pd.DataFrame | None = None) -> dict[str, IndexResult]:
     return {name: scorer(observations) for name, scorer in SCORERS.items()}
 
 
-def _national(result: IndexResult, year: int, values: pd.Series) -> tuple[float, float]:
-    """(average, median) of the year's provincial totals; the published average for a partial table."""
+def _published_year(result: IndexResult, totals: pd.DataFrame, year: int) -> bool:
+    """True when the year's figures are a partial published table: SIPAS, PAR INDEX, or an index's
+    years taken from the published record (``from_published``: PCI after 2016)."""
+    if result.index in EVERY_PROVINCE_SCORED:
+        return True
+    if "from_published" not in totals.columns:
+        return False
+    return bool(totals.loc[totals["year"] == year, "from_published"].fillna(False).astype(bool).any())
+
+
+def _national(
+    result: IndexResult, year: int, values: pd.Series, published: bool = False
+) -> tuple[float, float]:
+    """(average, median) of the year's provincial totals; the published average for a partial table.
+
+    ``published``: the year's figures come from the published record (``from_published``): the
+    average is never computed from them, however many there are.
+    """
     national = getattr(result, "national", None)
     in_force = len(provinces.provinces("63", year))
-    if len(values) >= _COMPLETE_SHARE * in_force:
+    if not (published and result.index not in EVERY_PROVINCE_SCORED) and len(values) >= (
+        _COMPLETE_SHARE * in_force
+    ):
         return float(values.mean()), float(values.median())
     if isinstance(national, pd.DataFrame) and not national.empty:
         row = national[(national["year"] == year)]
@@ -295,7 +320,7 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
         by_year = {int(y): int(n) for y, n in by_year.items()}
     if row.empty or pd.isna(row["value"].iloc[0]):
         message = "not scored or not published for this province"
-        if result.index in EVERY_PROVINCE_SCORED:
+        if _published_year(result, totals, year):
             listed = totals.loc[totals["year"] == year, "province_id"].nunique()
             rank = _float(row["rank"].iloc[0]) if not row.empty else math.nan
             rank_of = _float(row["rank_of"].iloc[0]) if not row.empty else math.nan
@@ -324,7 +349,7 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
         )
     r = row.iloc[0]
     year_values = totals.loc[totals["year"] == year, "value"].dropna()
-    average, median = _national(result, year, year_values)
+    average, median = _national(result, year, year_values, _published_year(result, totals, year))
     rose, fell = _movers(table, province_id, year, movers)
     comparable = r.get("comparable")
     rank, rank_of = _float(r.get("rank")), _float(r.get("rank_of"))

@@ -60,7 +60,7 @@ from parlib.clean import is_missing, parse_number, parse_rank, require_columns
 from parlib.config import raw_dir
 from parlib.errors import MissingRawFileError, SourceFormatError, UnknownProvinceError, ValidationError
 from parlib.provinces import normalize
-from parlib.sources import number_rows, reading, with_provenance
+from parlib.sources import OBS_COLUMNS, number_rows, reading, with_provenance
 
 PUBLISHED_DIR = "published"
 POINT_FIGURES = "published/point_figures.csv"
@@ -448,13 +448,15 @@ def _check(frame: pd.DataFrame, units: dict[str, tuple[float, float]]) -> None:
 PERIODS_DIR = "periods"
 """``<raw>/published/periods/``: figures per province and PERIOD (staffing cuts 2011-2020), not
 province-year facts; ``parlib.sources.period_tables`` reads them and checks their sha256."""
+EXTRACTED_DIR = "extracted"  # reviewed `parlib extract` facts as researcher tables: their readers read them
 
 
 def published_files(raw: Path | None = None) -> list[str]:
-    """Registry names of every CSV under ``<raw>/published`` but ``periods/``, sorted."""
+    """Registry names of every CSV under ``<raw>/published`` but ``periods/`` and ``extracted/``, sorted."""
     base = raw or raw_dir()
     found = sorted((base / PUBLISHED_DIR).glob("**/*.csv"))
-    return [p.relative_to(base).as_posix() for p in found if p.parent.name != PERIODS_DIR]
+    skipped = (PERIODS_DIR, EXTRACTED_DIR)
+    return [p.relative_to(base).as_posix() for p in found if p.parent.name not in skipped]
 
 
 def read_published(raw: Path | None = None) -> pd.DataFrame:
@@ -527,9 +529,13 @@ def _dedupe(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.Data
     return kept.drop(columns="_priority"), conflicts.reset_index(drop=True)
 
 
-def _observation_rows(record: pd.DataFrame) -> pd.DataFrame:
-    """Province rows of the record as observation candidates (values and published ranks)."""
-    keep = ~record["is_national"] & ~record["index"].isin(EXCLUDED_INDICES) & record["year"].notna()
+def _observation_rows(record: pd.DataFrame, indices: frozenset[str] | None = None) -> pd.DataFrame:
+    """Province rows of the record as observation candidates (values and published ranks).
+
+    ``indices``: only these indices (``figures``); default every index but ``EXCLUDED_INDICES``.
+    """
+    wanted = record["index"].isin(indices) if indices is not None else ~record["index"].isin(EXCLUDED_INDICES)
+    keep = ~record["is_national"] & wanted & record["year"].notna()
     rec = record[keep]
     values = rec[rec["value"].notna()]
     ranked = rec[rec["rank"].notna()].copy()
@@ -562,6 +568,26 @@ def read(raw: Path | None = None) -> pd.DataFrame:
     obs = with_provenance(obs).astype({"year": "int64", "value": "float64", "province_id": "str"})
     obs["method_era"] = obs["method_era"].astype(object).where(obs["method_era"].notna(), None)
     return obs.sort_values(_OBS_KEYS, ignore_index=True)
+
+
+def figures(index: str, raw: Path | None = None, record: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The published figures of an index that ``read()`` leaves out (``EXCLUDED_INDICES``), as observations.
+
+    PCI and PAPI come from their upstream files, where these figures are checks; an index module
+    takes them for the years its upstream lacks (``parlib.indices.pci``: PCI after 2016). The rules
+    of ``read()``: values by component, every published rank as component ``rank`` (``rank``
+    unit), one row per (index, component, province, geo, year) by the precedence rule; values
+    checked against ``RECORD_UNITS``. Columns ``OBS_COLUMNS`` (``method_era`` None: the index
+    module knows its eras) plus ``rank_of`` (the N of a published rank), ``source_row``,
+    ``source_url`` and ``note``. ``record``: ``read_published(raw)`` when not given.
+    """
+    record = read_published(raw) if record is None else record
+    kept, _ = _dedupe(_observation_rows(record, frozenset({index})), _OBS_KEYS)
+    ranked = kept["component"].map(lambda c: c == "rank" or c.endswith("_rank")).astype(bool)
+    out = kept.assign(method_era=None)[[*OBS_COLUMNS, "source_row", "rank_of", "source_url", "note"]]
+    out["rank_of"] = out["rank_of"].astype("float64").where(ranked)
+    out = out.astype({"year": "int64", "value": "float64", "province_id": str, "source_row": "Int64"})
+    return out.sort_values(_OBS_KEYS, ignore_index=True)
 
 
 _NATIONAL_KEYS = ["index", "geo", "year"]
