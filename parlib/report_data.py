@@ -27,6 +27,16 @@ from parlib.sections.cache import (
     is_fresh,
     prepare,
 )
+from parlib.sections.designs import (
+    DESIGN_PARAMETERS,
+    DESIGNS,
+    DesignData,
+    Refusal,
+    TableSet,
+    design_data,
+    design_name,
+    read_tables,
+)
 from parlib.sections.display import DPI, PNG_OPTIONS, Chart, Image, Prose, Section
 from parlib.sections.drivers import (
     caveats,
@@ -35,6 +45,7 @@ from parlib.sections.drivers import (
     estimates,
     fit_drivers,
     model_facts,
+    power,
     specification,
     summary,
     within_chart,
@@ -43,6 +54,7 @@ from parlib.sections.geometry import GEOJSON, MAP_SIZE, MAP_TOLERANCE, _decode_r
 from parlib.sections.national import NATIONAL_DRIVER, NATIONAL_OUTCOMES, NATIONAL_SPEC
 from parlib.sections.national_section import drivers_section
 from parlib.sections.province import INDEX_NAMES, glance, key_facts, latest_year, report_years, title
+from parlib.sections.reported import check_tables, reported_figures, table_kind
 from parlib.sections.scores import map_, movers, profile, trajectory
 
 __all__ = [
@@ -50,6 +62,8 @@ __all__ = [
     "CACHE_DIRNAME",
     "CACHE_FILES",
     "CACHE_FORMAT",
+    "DESIGNS",
+    "DESIGN_PARAMETERS",
     "DPI",
     "GEOJSON",
     "INDEX_NAMES",
@@ -63,15 +77,21 @@ __all__ = [
     "PNG_OPTIONS",
     "_VERIFIED",
     "Chart",
+    "DesignData",
     "Image",
     "Prose",
+    "Refusal",
     "Section",
+    "TableSet",
     "_bytes",
     "_decode_rings",
     "cache_dir",
     "cache_inputs",
     "caveats",
+    "check_tables",
     "coef_chart",
+    "design_data",
+    "design_name",
     "drivers_section",
     "dropped",
     "estimates",
@@ -83,12 +103,16 @@ __all__ = [
     "map_",
     "model_facts",
     "movers",
+    "power",
     "prepare",
     "profile",
+    "read_tables",
     "report_years",
+    "reported_figures",
     "simplify_ring",
     "specification",
     "summary",
+    "table_kind",
     "title",
     "trajectory",
     "within_chart",

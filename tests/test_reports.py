@@ -544,7 +544,16 @@ def test_drivers_template_parameters_are_normalised(no_kernel):
     }
     assert reports.validate(DRIVERS, {"years": [2019, 2023], "lag": 0}) == {"years": [2019, 2023], "lag": 0}
     # one table per template, keyed by parameter name; any other template gets them all by name
-    assert set(reports.rules_for(DRIVERS).rules) == {"outcome", "drivers", "years", "lag", "method", "seed"}
+    assert set(reports.rules_for(DRIVERS).rules) == {
+        "outcome",
+        "drivers",
+        "years",
+        "lag",
+        "method",
+        "seed",
+        "design",
+        "tables",
+    }
     assert {"province", "lag", "seed"} <= set(reports.rules_for(STUB_PARAMS).rules)
 
 

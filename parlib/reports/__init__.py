@@ -63,6 +63,7 @@ from parlib.reports.provenance import (
     package_versions,
     raw_file_hashes,
     read_records,
+    table_hashes,
 )
 from parlib.reports.provenance import _sha256_file as _sha256_file
 from parlib.reports.results import BatchReport, Failure, TaskResult
@@ -133,6 +134,7 @@ __all__ = [
     "report_years",
     "rules_for",
     "run",
+    "table_hashes",
     "template_defaults",
     "template_parameters",
     "to_html",

@@ -2,9 +2,11 @@
 
 Decision (up to date): a report is skipped when its .ipynb, .html and .json exist and the
 sidecar was made from the same template sha256, parameters and data stamp (sha256 of
-data/processed/panel.parquet and of the report cache from ``report_data.prepare``), unless
-``run(force=True)``. The sidecar also carries the raw files' sha256, the package versions and
-the values the notebook recorded (``read_records``).
+data/processed/panel.parquet and of the report cache from ``report_data.prepare``) and, for a
+report given researcher tables (parameter ``tables``), the same sha256 of each table
+(``table_hashes``: editing a table re-renders the report), unless ``run(force=True)``. The
+sidecar also carries the raw files' sha256, the package versions and the values the notebook
+recorded (``read_records``).
 """
 
 from __future__ import annotations
@@ -93,9 +95,23 @@ def _parlib_version() -> str:
     return str(getattr(parlib, "__version__", "unknown"))
 
 
+def table_hashes(tables: object) -> dict[str, str | None]:
+    """Path -> sha256 of each researcher table a report is given (None for a file gone since)."""
+    paths = [tables] if isinstance(tables, (str, Path)) else list(tables or [])  # type: ignore[call-overload]
+    return {str(p): (_sha256_file(Path(p)) if Path(p).is_file() else None) for p in paths}
+
+
 def inputs_key(task: Task, template_sha256: str, stamp: dict[str, object]) -> dict[str, object]:
-    """What must match for a report to be up to date."""
-    return {"template_sha256": template_sha256, "parameters": task.parameters, "data": stamp}
+    """What must match for a report to be up to date (``tables``: only when the report has some)."""
+    key: dict[str, object] = {
+        "template_sha256": template_sha256,
+        "parameters": task.parameters,
+        "data": stamp,
+    }
+    tables = task.parameters.get("tables")
+    if tables:
+        key["tables"] = table_hashes(tables)
+    return key
 
 
 def is_up_to_date(task: Task, key: dict[str, object]) -> bool:

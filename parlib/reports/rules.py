@@ -4,9 +4,10 @@ Decision (validation first, the parameters): ``validate()`` refuses any paramete
 does not declare (``papermill.inspect_notebook``). Declared parameters go through
 ``TEMPLATE_RULES``: one table per template, keyed by parameter name (the drivers template's
 ``outcome``, ``drivers``, ``years``, ``lag``, ``method``, ``seed`` are checked for range and
-shape, and the outcome against the drivers); a template not in the table gets the rules of
-every table by parameter name. The notebook receives only the registry's ASCII name
-(``province="Lang Son"``) and an ``int`` year.
+shape, and the outcome against the drivers; the province report's ``tables`` must be readable
+researcher tables); a template not in the table gets the rules of every table by parameter name.
+The notebook receives only the registry's ASCII name (``province="Lang Son"``) and an ``int``
+year.
 """
 
 from __future__ import annotations
@@ -158,6 +159,25 @@ def _rule_seed(name: str, value: object) -> int:
     return _whole(name, value, 0, SEED_MAX, f"expected an integer 0-{SEED_MAX} (2**32-1)")
 
 
+def _rule_report_tables(name: str, value: object) -> list[str]:
+    """Researcher tables for the province report: a list of paths (or 'a.csv,b.csv'), each an
+    existing, readable SIPAS, PAR INDEX, driver or period table, read by its reader here, before any
+    kernel starts (``parlib.sections.reported.check_tables``). The notebook gets absolute paths
+    (its kernel runs in the project folder), and their sha256 enter the report's inputs key."""
+    items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, (str, Path)) and str(i) for i in items):
+        raise _refuse(name, value, "expected a list of table paths (CSV or XLSX)")
+    from parlib.errors import ParlibError
+    from parlib.sections.reported import check_tables
+
+    try:
+        return [str(path) for path in check_tables(items)]
+    except ParlibError as exc:
+        raise ReportParameterError(f"parameter {name!r}: {exc}") from None
+    except OSError as exc:
+        raise ReportParameterError(f"parameter {name!r}: {exc.filename}: {exc.strerror or exc}") from None
+
+
 def _check_model(values: dict[str, object], given: set[str]) -> None:
     """Outcome, drivers and years together (given or the template's defaults): what ``fit`` refuses.
 
@@ -179,7 +199,8 @@ def _check_model(values: dict[str, object], given: set[str]) -> None:
                     f"parameters 'outcome' and 'drivers': driver {driver} overlaps the outcome {outcome}: "
                     f"{why}; choose another outcome or driver"
                 )
-    if isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span):
+    one_row = values.get("design", "panel") != "panel" or values.get("tables")  # _check_design's
+    if isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span) and not one_row:
         has = _panel_facts()[1].get(outcome, ())
         if not any(span[0] <= y <= span[1] for y in has):
             source = "" if "years" in given else " (the template's default)"
@@ -187,6 +208,132 @@ def _check_model(values: dict[str, object], given: set[str]) -> None:
                 f"parameters 'outcome' and 'years': {outcome} has no data in {span[0]}-{span[1]}{source}; "
                 f"it has values for {format_years(has)}"
             )
+
+
+def _rule_driver_columns(name: str, value: object) -> list[str]:
+    """Panel columns, or ``driver_<indicator>`` names the researcher tables give (``_check_design``)."""
+    columns = _panel_facts()[0]
+    items = _names(name, value, "panel columns")
+    return [c if c.startswith("driver_") and c not in columns else _column(name, c) for c in items]
+
+
+def _rule_years(name: str, value: object) -> list[int]:
+    """[first, last] (``_rule_span``), or one year ('YYYY', [YYYY]) for design cross_section."""
+    one = value[0] if isinstance(value, (list, tuple)) and len(value) == 1 else value
+    if isinstance(one, (list, tuple)) or (isinstance(one, str) and "-" in one):
+        return _rule_span(name, value)
+    year = _whole(name, one, 1000, 9999, "expected 'YYYY-YYYY' or a [first, last] pair of years (one year: "
+                  "design cross_section)")  # fmt: skip
+    covered = _panel_facts()[1][""]
+    if not covered[0] <= year <= covered[-1]:
+        raise _refuse(name, value, f"expected years within the panel's {covered[0]}-{covered[-1]}")
+    return [year]
+
+
+def _rule_design(name: str, value: object) -> str:
+    from parlib.sections.designs import DESIGNS, design_name
+
+    try:
+        return design_name(value) if isinstance(value, str) else design_name("?")
+    except ValueError:
+        raise _refuse(name, value, f"expected a design: {', '.join(DESIGNS)}") from None
+
+
+def _rule_tables(name: str, value: object) -> list[str]:
+    """Paths of existing files (a list, '["a.csv"]' or 'a.csv,b.csv'), made absolute for the kernel."""
+    from parlib.sections.designs import _as_list
+
+    try:
+        items = _as_list(value)
+    except (ValueError, SyntaxError):
+        raise _refuse(name, value, "expected a list of table paths") from None
+    out = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise _refuse(name, value, "expected a list of table paths (CSV or XLSX files)")
+        path = Path(item.strip()).expanduser()
+        if not path.is_file():
+            raise ReportParameterError(f"parameter {name!r}: {item}: no such file")
+        out.append(str(path.resolve()))
+    if len(set(out)) != len(out):
+        raise _refuse(name, value, "expected distinct tables")
+    return out
+
+
+def _check_design(values: dict[str, object], given: set[str]) -> None:
+    """Design, years, lag, method, drivers and tables together: what ``fit_drivers`` would refuse.
+
+    Which parameters each design uses: ``parlib.sections.designs.DESIGN_PARAMETERS`` (``lag`` and
+    ``method`` are the panel's only: given with another design, refused). The tables are read (a
+    table that is none of the four kinds, or breaks its rules, is refused naming it); a
+    ``driver_<indicator>`` must come from them (a period figure for ``years`` only in a long
+    difference); the outcome must have data in the years the design uses.
+    """
+    from parlib.errors import ParlibError
+    from parlib.sections import designs
+
+    design, span = values.get("design", "panel"), values.get("years")
+    if not {"design", "tables", "years", "lag", "method", "drivers", "outcome"} & given or not isinstance(
+        span, list
+    ):
+        return
+    uses = designs.DESIGN_PARAMETERS.get(str(design), ())
+    if design == "long_difference" and (len(span) != 2 or span[0] >= span[1]):
+        raise ReportParameterError(
+            f"parameters 'design' and 'years': design long_difference needs [start, end] with start < end, "
+            f"got {span}"
+        )
+    if design == "panel" and len(span) != 2:
+        raise ReportParameterError(
+            f"parameters 'design' and 'years': design panel needs [first, last], got {span} (one year: "
+            "design cross_section)"
+        )
+    unused = [p for p in ("lag", "method") if p in given and p not in uses]
+    if unused:
+        raise ReportParameterError(
+            f"parameter(s) {', '.join(map(repr, unused))}: design panel only; design {design} uses "
+            f"{', '.join(uses)}"
+        )
+    outcome, drivers = values.get("outcome"), values.get("drivers")
+    if not isinstance(outcome, str) or not isinstance(drivers, list):
+        return
+    try:
+        tables = designs.read_tables(list(values.get("tables") or []))  # type: ignore[arg-type]
+    except ParlibError as exc:
+        raise ReportParameterError(f"parameter 'tables': {exc}") from None
+    yearly, periods = tables.indicators()
+    columns, has_years = _panel_facts()
+    for driver in [d for d in drivers if d not in columns]:
+        ind = str(driver).removeprefix("driver_")
+        if ind in yearly or (design == "long_difference" and tuple(span) in periods.get(ind, ())):
+            continue
+        if ind in periods:
+            spans = ", ".join(f"[{a}, {b}]" for a, b in sorted(periods[ind]))
+            fix = (
+                f"years {spans}" if design == "long_difference" else f"design long_difference, years {spans}"
+            )
+            raise ReportParameterError(
+                f"parameters 'drivers', 'design' and 'years': {driver} is a period figure of the tables, "
+                f"none for design {design} with years {span}: use {fix}"
+            )
+        known = sorted(f"driver_{i}" for i in {*yearly, *periods})
+        raise ReportParameterError(
+            f"parameter 'drivers': {driver!r} is not a panel column and no table gives it"
+            + (f"; the tables give {', '.join(known)}" if known else "; pass its table in 'tables'")
+        )
+    has = set(has_years.get(outcome, ()))
+    for kind, frames in tables.index.items():
+        if outcome.startswith(kind.lower() + "_"):
+            has |= {int(y) for frame in frames for y in frame["year"]}
+    needed = {"long_difference": list(span), "cross_section": list(span[-1:])}.get(str(design))
+    missing = [y for y in needed or [] if y not in has]
+    if needed is None and not any(span[0] <= y <= span[-1] for y in has):
+        missing = [f"{span[0]}-{span[-1]}"]
+    if missing:
+        raise ReportParameterError(
+            f"parameters 'outcome' and 'years': {outcome} has no data in {', '.join(map(str, missing))} "
+            f"(design {design}); it has values for {format_years(has)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -197,22 +344,33 @@ class TemplateRules:
     checks: tuple[Check, ...] = ()
 
 
-PROVINCE_RULES = TemplateRules({"province": _rule_province, "year": lambda name, value: value})
+PROVINCE_RULES = TemplateRules(
+    {"province": _rule_province, "year": lambda name, value: value, "tables": _rule_report_tables}
+)
 """province_report.ipynb. ``year`` is listed for its place in the order; ``validate`` checks it
-against ``report_years()`` (the covered years are its argument), then the province's existence."""
+against ``report_years()`` (the covered years are its argument), then the province's existence.
+``tables``: researcher tables, each read before any kernel starts (``_rule_report_tables``)."""
 
 DRIVERS_RULES = TemplateRules(
     {
         "outcome": _rule_outcome,
-        "drivers": _rule_drivers,
-        "years": _rule_span,
+        "drivers": _rule_driver_columns,
+        "years": _rule_years,
         "lag": _rule_lag,
         "method": _rule_method,
         "seed": _rule_seed,
+        "design": _rule_design,
+        "tables": _rule_tables,
     },
-    (_check_model,),
+    (_check_model, _check_design),
 )
-"""drivers_regression.ipynb: what ``report_data.fit_drivers`` and ``parlib.models.fit`` accept."""
+"""drivers_regression.ipynb: what ``report_data.fit_drivers`` and ``parlib.models`` accept. Designs:
+``panel`` uses outcome, drivers, years [first, last], lag, method, seed, tables;
+``long_difference`` outcome, drivers, years [start, end] (start < end), seed, tables;
+``cross_section`` outcome, drivers, years (the last, or one year), seed, tables. ``lag`` or
+``method`` given with another design is refused, as are an unknown design, a table that does not
+exist or is not a driver, period driver, PAR INDEX or SIPAS table, and a ``driver_<indicator>``
+no table gives (``_check_design``)."""
 
 TEMPLATE_RULES: dict[str, TemplateRules] = {
     "province_report.ipynb": PROVINCE_RULES,

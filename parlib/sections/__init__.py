@@ -19,10 +19,15 @@ Modules, each importing only those listed above it (no cycles; this file imports
                          report_years, latest_year
     scores.py            the province report's PAPI sections: trajectory, profile, movers, map_
     national_section.py  the province report's national estimates: drivers_section
+    reported.py          the province report's researcher tables (parameter ``tables``):
+                         reported_figures, table_kind, check_tables (the report rule's check)
+    designs.py           the drivers notebook's designs (panel, long difference, cross-section) on
+                         the panel plus researcher tables: the sample, the fit, power and refusals
     drivers.py           the drivers notebook: fit_drivers and the sections of one ModelResult
 
 Import cost (the report kernel pays for every import): numpy, pandas and parlib.provinces at
 import; matplotlib when a chart is drawn; parlib.indices and parlib.models only inside
-``prepare()`` and the drivers-notebook helpers. Never seaborn or statsmodels
+``prepare()`` and the drivers-notebook helpers (parlib.indices also in ``reported_figures`` when
+the report is given tables). Never seaborn or statsmodels
 (``tests/test_notebooks.py`` checks the report kernel).
 """

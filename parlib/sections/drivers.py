@@ -1,8 +1,11 @@
 """The drivers notebook (notebooks/templates/drivers_regression.ipynb): it fits its own model.
 
-``fit_drivers()`` fits it (parlib.models, imported here only when called) and the section helpers
-present one ModelResult: specification, estimates, summary, dropped, coef_chart, within_chart,
-caveats, model_facts.
+``fit_drivers()`` fits it (parlib.models, imported here only when called) in one of three designs
+(``panel``, ``long_difference``, ``cross_section``) on the panel with the researcher tables
+(``parlib.sections.designs``), and the section helpers present the result: specification, power,
+estimates, summary, dropped, coef_chart, within_chart, caveats, model_facts. A design the data
+cannot support is a ``Refusal``: ``power`` says why, with the n found and needed, and every other
+section says in one line that there is nothing to show.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from parlib.sections import designs
+from parlib.sections.designs import Refusal
 from parlib.sections.display import Chart, Prose, _figure
 from parlib.sections.text import _p
 
@@ -34,36 +39,80 @@ def fit_drivers(
     outcome: str,
     drivers: str | Sequence[str],
     *,
-    years: Sequence[int] | None = (2018, 2024),
+    years: Sequence[int] | str | None = (2018, 2024),
     lag: int = 1,
     method: str | Sequence[str] = ("cr1", "wild", "ri"),
     seed: int = 20251,
     n_boot: int = 9999,
     n_perm: int = 5000,
-) -> ModelResult:
-    """Two-way fixed effects (province, year), clustered by province: ``parlib.models.fit`` on the panel.
+    design: str = "panel",
+    tables: str | Sequence[str] = (),
+) -> ModelResult | Refusal:
+    """The notebook's model in ``design`` on the panel with ``tables`` merged (``designs``).
 
-    Takes the notebook's parameters as papermill passes them (lists, not tuples).
+    ``panel``: two-way fixed effects (province, year), clustered by province (``parlib.models.fit``);
+    ``long_difference``: ``fit_change`` from years[0] to years[1]; ``cross_section``: ``fit_year``
+    in years[-1]. ``lag`` and ``method`` are the panel's only. Takes the notebook's parameters as
+    papermill passes them (lists, or their text from ``-p``). A design the data cannot support
+    (too few provinces, a method break, no period figure) returns a ``Refusal``.
     """
-    from parlib.models import fit
-    from parlib.panel import load_panel
+    from parlib.models import ModelSpecError, fit
 
-    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
-    method = [method] if isinstance(method, str) else list(method)
-    span = None
-    if years is not None:
-        if len(years) != 2:
-            raise ValueError(f"years must be [first, last] (got {years!r})")
-        span = (int(years[0]), int(years[1]))
-    result = fit(load_panel(), outcome, drivers, fe=("province", "year"), lag=int(lag), years=span,
-                 inference=tuple(method), seed=int(seed), n_boot=n_boot, n_perm=n_perm)  # fmt: skip
-    result.spec["requested_years"] = span
-    result.spec["driver_columns"] = drivers
+    drivers, method, design = designs._as_list(drivers), designs._as_list(method), designs.design_name(design)
+    asked = None if years is None else designs._as_years(years)
+    data = designs.design_data(designs.read_tables(designs._as_list(tables)))
+    kinds = [(path.name, kind) for path, kind in data.tables.kinds]
+    if design != "panel":
+        if asked is None or (len(asked) != 2 and (design == "long_difference" or len(asked) != 1)):
+            one = " or [year]" if design == "cross_section" else ""
+            raise ValueError(f"design {design}: years must be [first, last]{one} (got {years!r})")
+        result = designs._fit_one_row(design, data, outcome, drivers, asked, seed=int(seed), n_perm=n_perm)
+        span = tuple(asked)
+    else:
+        span = None
+        if asked is not None:
+            if len(asked) != 2:
+                raise ValueError(f"years must be [first, last] (got {years!r})")
+            span = (int(asked[0]), int(asked[1]))
+        try:
+            result = fit(data.panel, outcome, drivers, fe=("province", "year"), lag=int(lag), years=span,
+                         inference=tuple(method), seed=int(seed), n_boot=n_boot, n_perm=n_perm)  # fmt: skip
+        except ModelSpecError as exc:
+            result = designs._refusal(exc, "panel", outcome, drivers)
+    result.spec.update(requested_years=span, driver_columns=drivers, design_name=design, tables=kinds)
+    if isinstance(result, Refusal):
+        result.notes += data.notes
+    elif kinds:
+        result.notes += data.notes + designs._table_row_notes(
+            result, data, int(lag) if design == "panel" else 0
+        )
     return result
 
 
-def specification(result: ModelResult) -> Prose:
-    """The model in words: outcome, drivers, fixed effects, sample, inference."""
+def _tables_line(spec: dict) -> list[str]:
+    """The Tables bullet (none without tables: the default run's text is unchanged)."""
+    kinds = spec.get("tables") or []
+    return [f"- **Tables**: {', '.join(f'{n} ({designs._KINDS[k]})' for n, k in kinds)}"] if kinds else []
+
+
+def _refused(result: Refusal) -> Prose:
+    return Prose(f"Not estimated: design `{result.design}` was refused (see *Sample size and power*).")
+
+
+def specification(result: ModelResult | Refusal) -> Prose:
+    """The model in words: outcome, drivers, fixed effects (or design), sample, inference, tables."""
+    if isinstance(result, Refusal):
+        s = result.spec
+        years = "-".join(str(y) for y in dict.fromkeys(s.get("requested_years") or ()))
+        lines = [
+            f"- **Design**: `{result.design}`" + (f", years {years}" if years else ""),
+            f"- **Outcome**: `{result.outcome}`",
+            f"- **Drivers**: {', '.join(f'`{d}`' for d in result.drivers)}",
+            "- **Result**: refused: the data cannot support this design (see *Sample size and power*)",
+        ]
+        return Prose("\n".join(lines + _tables_line(s)))
+    if result.spec["design"] != "panel":
+        return Prose("\n".join(designs._specification(result, _label) + _tables_line(result.spec)))
     s = result.spec
     inference = []
     for m in s["inference"]:
@@ -102,11 +151,51 @@ def specification(result: ModelResult) -> Prose:
         f"province-years, {s['n_provinces']} provinces; {len(result.dropped)} rows dropped (see below)",
         f"- **Inference**: {'; '.join(inference)}",
     ]
-    return Prose("\n".join(lines))
+    return Prose("\n".join(lines + _tables_line(s)))
 
 
-def estimates(result: ModelResult) -> Prose:
+def power(result: ModelResult | Refusal) -> Prose:
+    """The n the data allow and the minimum detectable effect per driver, or the refusal with the
+    n found and needed: read before the estimates, since a null below the MDE says little."""
+    if isinstance(result, Refusal):
+        lines = [f"**Refused**: the data cannot support design `{result.design}`: {result.message}."]
+        need = f"; this design needs at least {result.n_needed}" if result.n_needed else ""
+        if result.n_found is not None and "method break" in result.message:
+            lines.append(f"**n**: without the break the data would give {result.n_found} provinces{need}.")
+        elif result.n_found is not None:
+            lines.append(f"**n**: {result.n_found} provinces with complete data found{need}.")
+        lines.append("No minimum detectable effect: nothing was estimated.")
+        return Prose("\n\n".join(lines))
+    s, table = result.spec, result.table
+    if s["design"] == "panel":
+        n = (
+            f"**n** = {s['n_obs']} province-years ({s['n_provinces']} provinces, {s['first_year']}-"
+            f"{s['last_year']}); inference rests on the {s['n_provinces']} province clusters."
+        )
+        rows, basis = table[table["method"] == "cr1"], "CR1 standard error"
+    else:
+        n = f"**n** = {s['n_obs']} provinces, one row each ({s['label']})."
+        rows, basis = table[table["method"] == "hc3"], "classical standard error"
+    lines = [n]
+    level = s.get("level", 0.95)
+    for driver in result.drivers:
+        r = rows[rows["term"] == driver].iloc[0]
+        side = "above" if abs(r["estimate"]) >= r["mde"] else "below"
+        lines.append(
+            f"**MDE** of `{driver}`: {r['mde']:.4g} (80% power, two-sided {1 - level:.0%} test, {basis}, "
+            f"t with {r['df']:.0f} df); the estimate {r['estimate']:.4g} is {side} it."
+        )
+    lines.append(
+        "A true effect smaller than the MDE would be missed more than 20% of the time: a "
+        "non-significant estimate below it is not evidence of no effect."
+    )
+    return Prose("\n\n".join(lines))
+
+
+def estimates(result: ModelResult | Refusal) -> Prose:
     """The estimates table (one row per term and inference method), as Markdown."""
+    if isinstance(result, Refusal):
+        return _refused(result)
     lines = [
         "| Term | Method | Estimate | Std. error | 95% interval | p-value |",
         "|---|---|--:|--:|---|--:|",
@@ -122,15 +211,21 @@ def estimates(result: ModelResult) -> Prose:
     return Prose("\n".join(lines))
 
 
-def summary(result: ModelResult) -> Prose:
+def summary(result: ModelResult | Refusal) -> Prose:
     """``result.summary()`` as preformatted text."""
+    if isinstance(result, Refusal):
+        return _refused(result)
     text = result.summary()
     return Prose(f"```text\n{text}\n```", text)
 
 
-def dropped(result: ModelResult) -> Prose:
+def dropped(result: ModelResult | Refusal) -> Prose:
     """The rows left out of the estimation sample, counted by reason with their years."""
+    if isinstance(result, Refusal):
+        return _refused(result)
     rows = result.dropped
+    if result.spec["design"] != "panel":
+        return designs._dropped(rows)
     if rows.empty:
         return Prose(
             "No rows were dropped: every province-year in the range has the outcome and the drivers."
@@ -144,10 +239,12 @@ def dropped(result: ModelResult) -> Prose:
     return Prose("\n".join(lines))
 
 
-def coef_chart(result: ModelResult) -> Chart:
+def coef_chart(result: ModelResult | Refusal) -> Chart | Prose:
     """The coefficient plot of every term, one interval per inference method."""
     from parlib import plots
 
+    if isinstance(result, Refusal):
+        return _refused(result)
     n = result.table[["term"]].drop_duplicates().shape[0]
     fig = _figure((8.5, 1.6 + 0.8 * n))
     ax = fig.add_subplot()
@@ -156,10 +253,15 @@ def coef_chart(result: ModelResult) -> Chart:
     return Chart(fig, f"coefficient plot of {result.outcome} on {', '.join(result.terms)}")
 
 
-def within_chart(result: ModelResult, highlight: object | None = None) -> Chart:
-    """One within (partial) scatter per driver, ``highlight`` (a province) marked."""
+def within_chart(result: ModelResult | Refusal, highlight: object | None = None) -> Chart | Prose:
+    """One within (partial) scatter per driver, ``highlight`` (a province) marked; for a one-row-per-
+    province design the plain scatter across provinces (there is no within-province variation)."""
     from parlib import plots
 
+    if isinstance(result, Refusal):
+        return _refused(result)
+    if result.spec["design"] != "panel":
+        return designs._scatter(result)
     fig = _figure((6.0 * len(result.drivers), 4.8))
     for k, driver in enumerate(result.drivers):
         ax = fig.add_subplot(1, len(result.drivers), k + 1)
@@ -167,10 +269,17 @@ def within_chart(result: ModelResult, highlight: object | None = None) -> Chart:
     return Chart(fig, f"within scatter of {result.outcome} on {', '.join(result.drivers)}")
 
 
-def caveats(result: ModelResult) -> Prose:
+def caveats(result: ModelResult | Refusal) -> Prose:
     """What the estimate can and cannot support, generated from the result."""
     from parlib.models import overlap
 
+    if isinstance(result, Refusal):
+        notes = [f"- **Note**: {note}." for note in result.notes]
+        return Prose(
+            "\n".join(["- **Refused**: nothing was estimated (see *Sample size and power*).", *notes])
+        )
+    if result.spec["design"] != "panel":
+        return designs._caveats(result)
     s, table = result.spec, result.table
     g = s["n_provinces"]
     lines = []
@@ -226,8 +335,20 @@ def caveats(result: ModelResult) -> Prose:
     return Prose("\n".join(f"- {line}" for line in lines))
 
 
-def model_facts(result: ModelResult) -> dict[str, Any]:
-    """Key numbers of a fitted model for ``parlib.record``: the first driver's estimate and p-values."""
+def model_facts(result: ModelResult | Refusal) -> dict[str, Any]:
+    """Key numbers of a fitted model for ``parlib.record``: the first driver's estimate and p-values
+    (CR1 for a panel, HC3 with the MDE for the other designs; a refusal's message and n)."""
+    if isinstance(result, Refusal):
+        return {
+            "design": result.design,
+            "outcome": result.outcome,
+            "drivers": result.drivers,
+            "refused": result.message,
+            "n_found": result.n_found,
+            "n_needed": result.n_needed,
+        }
+    if result.spec["design"] != "panel":
+        return designs._model_facts(result)
     s, table = result.spec, result.table
     term = result.drivers[0]
     rows = table[table["term"] == term].set_index("method")
