@@ -31,6 +31,7 @@ GOLDEN = Path(__file__).parent / "golden"
 EXPLORATORY = [
     ROOT / "notebooks" / "exploratory" / "3.1-egov-access-vs-outcomes.ipynb",
     ROOT / "notebooks" / "exploratory" / "3.2-staffing-cuts-long-difference.ipynb",
+    ROOT / "notebooks" / "exploratory" / "4.1-staffing-cuts-and-satisfaction.ipynb",
 ]
 SANITIZE = Path(__file__).parent / "nbval_sanitize.cfg"
 TEMPLATE_NAMES = ("province_report.ipynb", "drivers_regression.ipynb")
@@ -110,8 +111,17 @@ def test_template_shape(name):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
     expected = {
-        "province_report.ipynb": ["province", "year"],
-        "drivers_regression.ipynb": ["outcome", "drivers", "years", "lag", "method", "seed"],
+        "province_report.ipynb": ["province", "year", "tables"],
+        "drivers_regression.ipynb": [
+            "outcome",
+            "drivers",
+            "years",
+            "lag",
+            "method",
+            "seed",
+            "tables",
+            "design",
+        ],
     }[name]
     assert list(pm.inspect_notebook(str(TEMPLATES / name))) == expected
     # the golden copy nbval runs is this template, executed: same cells, same sources
