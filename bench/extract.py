@@ -17,6 +17,7 @@ prediction of kind ``index`` whose value equals a gold ``internal`` figure of th
 
 Run: .venv/bin/python bench/extract.py [--verbose] [--sets vi_written en_written]
      .venv/bin/python bench/extract.py --self-test   (scores the gold and a perturbed copy; no extractor)
+     .venv/bin/python bench/extract.py --heldout     (scores extract_gold/heldout/ instead, its own gold.csv)
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ GOLD_DIR = ROOT / "bench" / "extract_gold"
 GOLD_CSV = GOLD_DIR / "gold.csv"
 SOURCES_CSV = GOLD_DIR / "texts" / "sources.csv"
 SETS = ("seeds", "articles", "vi_written", "en_written")
-SET_LANG = {"seeds": "en", "articles": "en", "vi_written": "vi", "en_written": "en"}
+HELDOUT_DIR = GOLD_DIR / "heldout"  # a held-out set the extractor was not tuned on (--heldout)
+HELDOUT_SETS = ("vi_heldout", "en_heldout")
+SET_LANG = {
+    "seeds": "en",
+    "articles": "en",
+    "vi_written": "vi",
+    "en_written": "en",
+    "vi_heldout": "vi",
+    "en_heldout": "en",
+}
 GOLD_COLUMNS = [
     "set",
     "file",
@@ -126,6 +136,8 @@ def set_dirs() -> dict[str, Path]:
         "articles": shared / "corpus" / "articles",
         "vi_written": GOLD_DIR / "texts" / "vi",
         "en_written": GOLD_DIR / "texts" / "en",
+        "vi_heldout": HELDOUT_DIR / "texts" / "vi",
+        "en_heldout": HELDOUT_DIR / "texts" / "en",
     }
 
 
@@ -199,9 +211,10 @@ def published_years() -> dict[tuple[str, str], int | None]:
             years[("articles", row.file)] = (
                 int(row.year_of_article) if not blank(row.year_of_article) else None
             )
-    if SOURCES_CSV.exists():
-        for row in pd.read_csv(SOURCES_CSV, dtype=str, keep_default_na=False).itertuples():
-            years[(row.set, row.file)] = int(row.published_year) if row.published_year else None
+    for sources in (SOURCES_CSV, HELDOUT_DIR / "texts" / "sources.csv"):
+        if sources.exists():
+            for row in pd.read_csv(sources, dtype=str, keep_default_na=False).itertuples():
+                years[(row.set, row.file)] = int(row.published_year) if row.published_year else None
     return years
 
 
@@ -522,7 +535,7 @@ def check_gold(gold: pd.DataFrame) -> list[str]:
     texts: dict[tuple[str, str], str | None] = {}
     for i, g in gold.iterrows():
         where = f"row {i + 2} {g['set']}/{g['file']}"
-        if g["set"] not in SETS or g["lang"] != SET_LANG[g["set"]]:
+        if g["set"] not in SET_LANG or g["lang"] != SET_LANG[g["set"]]:
             problems.append(f"{where}: set/lang {g['set']}/{g['lang']}")
         if g["kind"] not in vocab.KINDS:
             problems.append(f"{where}: kind {g['kind']}")
@@ -563,13 +576,13 @@ def check_gold(gold: pd.DataFrame) -> list[str]:
     return problems
 
 
-def self_test() -> int:
-    gold = load_gold()
+def self_test(gold_csv: Path = GOLD_CSV, sets: tuple[str, ...] = SETS) -> int:
+    gold = load_gold(gold_csv)
     problems = check_gold(gold)
     for p in problems:
         print("GOLD PROBLEM", p)
     assert not problems, f"{len(problems)} problems in the gold"
-    missing = [s for s in SETS if not set_dirs()[s].is_dir()]
+    missing = [s for s in sets if not set_dirs()[s].is_dir()]
     print(f"gold checked: {len(gold)} rows (quotes checked except in missing sets {missing or 'none'})")
 
     assert value_equal(43.849999, "43.85") and value_equal(90.1, "90.1") and value_equal(66.6, "66.60")
@@ -632,13 +645,21 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list false positives and false negatives")
     parser.add_argument("--self-test", action="store_true", help="score the gold and a perturbed copy")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="score the held-out set (extract_gold/heldout/) instead of --sets",
+    )
     args = parser.parse_args()
     exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     print("command: " + " ".join([exe, *sys.argv]))
+    gold_csv, sets = (
+        (HELDOUT_DIR / "gold.csv", HELDOUT_SETS) if args.heldout else (GOLD_CSV, tuple(args.sets))
+    )
     if args.self_test:
-        return self_test()
-    gold = load_gold()
-    files, skipped = collect_files(args.sets)
+        return self_test(gold_csv, sets)
+    gold = load_gold(gold_csv)
+    files, skipped = collect_files(list(sets))
     gold = gold[gold["set"].isin(files.keys())]
     pred, seconds, n_files = run_extractor(files)
     report(score(gold, pred), args.verbose, seconds, n_files, skipped)
