@@ -388,13 +388,31 @@ def test_cli_refuses_a_design_in_one_line(tmp_path, no_kernel, capsys, monkeypat
 
 
 @pytest.mark.slow
-def test_template_long_difference_with_tables_states_n_and_mde(tables, long_difference, tmp_path):
+def test_template_long_difference_on_tables_from_extract_states_n_and_mde(long_difference, tmp_path):
     import papermill as pm
 
+    from parlib.extract import FACT_COLUMNS, to_tables
     from parlib.record import read_records
 
+    # the same figures as a reviewed fact table, written into the templates by `parlib extract --to-tables`
+    def fact(province, kind, index, year, value, unit, qualifier="exact", period=(None, None)):
+        pid = provinces.get(province).province_id
+        row = dict.fromkeys(FACT_COLUMNS, None)
+        row.update(file="report.txt", province_id=pid, province=province, kind=kind, index=index,
+                   component="total" if kind == "index" else "", year=year, value=value, unit=unit,
+                   qualifier=qualifier, period_start=period[0], period_end=period[1], quote=f"{value}")
+        return row
+
+    facts = [fact(p, "index", "SIPAS", y, v, "percent")
+             for p, vs in SIPAS_TABLE.items() for y, v in zip((2022, 2023), vs, strict=True)]
+    facts.append(fact("Sơn La", "index", "SIPAS", 2023, SON_LA_2023, "percent"))
+    facts += [fact(p, "driver", CUT.removeprefix("driver_"), 2023, v, "percent", "period", (2022, 2023))
+              for p, v in STAFF_CUT.items()]  # fmt: skip
+    written = to_tables(pd.DataFrame(facts, columns=FACT_COLUMNS), tmp_path / "tables",
+                        urls={"report.txt": SRC})  # fmt: skip
+    assert sorted(p.name for p in written.paths) == ["drivers.csv", "sipas.csv"]
     out = tmp_path / "out.ipynb"
-    paths = json.dumps([str(tables["staff"]), str(tables["sipas"])])  # as papermill's -p passes a list
+    paths = json.dumps([str(p) for p in written.paths])  # as papermill's -p passes a list
     parameters = {"outcome": "sipas_total", "drivers": f'["{CUT}"]', "years": [2022, 2023],
                   "design": "long_difference", "tables": paths}  # fmt: skip
     pm.execute_notebook(str(TEMPLATE), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),

@@ -195,3 +195,28 @@ def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert cli.main(["extract", str(blob)]) == 1
     err = capsys.readouterr().err.strip()
     assert "scan.png" in err and "OCR" in err and "\n" not in err
+
+
+def test_respectively_gives_the_ith_figure_to_the_ith_index_and_skips_the_national_average() -> None:
+    table = facts("vi_respectively_an_giang_2019.txt")
+    par = row(table, index="PAR_INDEX", kind="index")
+    sipas = row(table, index="SIPAS", kind="index")
+    assert (par["province_id"], par["year"], par["value"], par["rank"]) == ("89", 2019, 83.32, 11)
+    assert (sipas["value"], sipas["rank"], sipas["rank_of"]) == (89.81, 8, 63)
+    assert not (table["value"] == 81.15).any()  # "trung bình của cả nước": not An Giang's
+
+
+def test_ordinal_words_and_the_province_named_after_them() -> None:
+    table = facts("vi_ordinals_sipas_2017.txt")
+    got = {(r.province_id, r.value, None if pd.isna(r.rank) else int(r.rank)) for r in table.itertuples()}
+    # Vĩnh Phúc 1st, Ninh Bình 2nd ("vị trí thứ hai thuộc về"), Thái Nguyên 3rd ("thứ ba là");
+    # "khép lại nhóm 10 địa phương dẫn đầu" closes a group: Đồng Nai is not first
+    assert got == {("26", 95.75, 1), ("37", 95.1, 2), ("19", 94.04, 3), ("75", 88.7, None)}
+
+
+def test_figures_with_their_own_years_and_a_regional_rank() -> None:
+    table = facts("en_history_phu_tho_pci.txt", published=2022)
+    got = {(int(r.year), r.value, int(r.rank)) for r in table.itertuples() if r.index == "PCI"}
+    assert got == {(2021, 66.11, 20), (2020, 64.52, 22), (2019, 65.54, 26)}
+    assert table.loc[table["index"] == "PCI", "province_id"].eq("25").all()
+    assert not (table["province_id"] == "80").any()  # "first in the Mekong Delta" is not rank 1 of 63

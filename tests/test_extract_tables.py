@@ -369,3 +369,22 @@ def test_numbers_are_written_plainly(value: float, unit: str, text: str) -> None
 
 def test_qualifiers_are_the_vocabulary() -> None:
     assert DRIVER_QUALIFIERS == QUALIFIERS
+
+
+def test_a_fact_without_a_year_is_left_out_with_a_note(tmp_path: Path) -> None:
+    """An undated 'so far' figure (Hưng Yên's 527 level-3 services, seed 001) has no year: left out,
+    counted with the reason, the other facts written."""
+    from parlib.extract import extract_text, to_tables
+
+    text = (
+        "Hung Yen province: to date, the province has provided 527 online public services at level 3. "
+        "In 2022 the rate of dossiers settled on time reached 99.1 percent."
+    )
+    facts = extract_text(text, file="hung_yen.txt")
+    assert facts["year"].isna().sum() == 1
+    result = to_tables(facts, tmp_path)
+    assert any("blank year" in note for note in result.notes)
+    written = pd.read_csv(tmp_path / "drivers.csv", dtype=str)
+    assert written[["province", "year", "indicator", "value"]].values.tolist() == [
+        ["Hưng Yên", "2022", "on_time_share", "99.1"]
+    ]

@@ -79,8 +79,8 @@ COMPONENT_RE = {
 
 SCORE_UNIT = r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))"
 SCORE_STRONG = re.compile(
-    r"(?:reach(?:ed|ing|es)?|scor(?:ed|ing|es)|attain(?:ed|ing|s)?|achiev(?:ed|ing|es)|got|gained|"
-    r"stood at|stands at|recorded|(?:total |overall )?score of|đạt(?: được)?|với|được)\s+"
+    r"(?:reach(?:ed|ing|es)?|scor(?:ed|ing|es)|attain(?:ed|ing|s)?|achiev(?:ed|ing|es)|got|gained|earn(?:ed|s)?|"
+    r"stood at|stands at|recorded|(?:total |overall )?score of|đạt(?: được)?|với|được|ghi nhận|giành)\s+"
     r"(?:a\s+|the\s+)?(?:total\s+|overall\s+)?(?:score\s+of\s+|rate\s+of\s+)?"
     rf"(?P<num>{NUM}){SCORE_UNIT}?",
     F,
@@ -91,13 +91,21 @@ SCORE_SHARE = re.compile(
     F,
 )
 """A share of one (DTI: 0.8241) needs no unit: four decimals below 1 are not a percentage."""
-LED = re.compile(r"\b(?:led|leads|leading|topped|tops|topping|dẫn đầu|đứng đầu)\b", F)
+LED = re.compile(r"\b(?:led|leads|leading|topped|tops|topping|dẫn đầu|đứng đầu)\b(?: in both)?", F)
+IN_A_GROUP = re.compile(r"\b(?:nhóm|group|top)\s+(?:\d+|mười|ten)\b[^.;,]{0,30}$", F)
+"""Before 'dẫn đầu' / 'leading': "nhóm 10 địa phương dẫn đầu" is a group, not rank 1."""
+OR_MORE = re.compile(r"\s*(?:%|percent|points?|điểm)?\s*(?:or (?:higher|above|more)|and above|trở lên)", F)
+"""After a score: "13 provinces scored 90 percent or higher" is a threshold, not a score."""
+RESPECTIVELY = re.compile(r"\blần lượt\b|\brespectively\b", F)
+SCALE = re.compile(r"(?:scale|thang điểm|thang)\b[^.;]{0,25}$|\bfrom \d+ to\s*$", F)
 FIGURE_YEAR = re.compile(
-    r"\s*(?:%|percent|per cent|points?|điểm)?\s*(?:in|năm|of)\s+(?P<year>(?:19|20)\d\d)\b", F
+    r"\s*(?:%|percent|per cent|points?|điểm)?\s*(?:\)\s*)?(?:\([^()]{0,25}\)\s*)?(?:in|năm|of)\s+"
+    r"(?P<year>(?:19|20)\d\d)\b",
+    F,
 )
 """A year written right after a figure ("81.24 percent in 2018", "14th in 2021") is that figure's year."""
 SCORE_WEAK = re.compile(
-    rf"(?:\bwas|\bis|\bat|\bwith|\bof|\blà|:)\s+(?P<num>{NUM})"
+    rf"(?:\bwas|\bis|\bwere|\bare|\bat|\bwith|\bof|\blà|:|\bto|lên|\bfrom|\btừ)\s+(?P<num>{NUM})"
     r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))",
     F,
 )
@@ -111,8 +119,22 @@ SCORE_PAREN = re.compile(rf"\s*\(\s*(?P<num>{NUM})\s*(?:%|percent|per cent|point
 SCORE_BRACKETED = re.compile(rf"\(\s*(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\s*[,;)]", F)
 """A score in brackets with its unit: "(66,79 điểm, xếp thứ 30)", "(59.85 points, 62nd)"."""
 SCORE_HISTORY = re.compile(
-    rf"(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\s+(?:in|năm)\s+(?:19|20)\d\d\b", F
+    rf"(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\s*(?:\([^()]{{0,25}}\)\s*)?(?:in|năm)\s+"
+    r"(?:19|20)\d\d\b",
+    F,
 )
+SCORE_AND = re.compile(
+    rf"(?:%|percent|points?|điểm)\s+(?:và|and)\s+(?P<num>{NUM})\s*(?P<unit>%|percent|points?|điểm)", F
+)
+"""The second of two scores: "đạt 83,32% và 89,81%" (respectively)."""
+SCORE_BARE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>points?|điểm)\b", F)
+"""A score right after a component's name: "public administrative procedures 7.54 points"."""
+LED_THE_TABLE = re.compile(
+    r"\b(?:led|topped|tops|headed)\s+the\s+(?:ranking|rankings|table|list|index|chart)\b|"
+    r"\b(?:dẫn đầu|đứng đầu)\s+bảng xếp hạng\b",
+    F,
+)
+"""Rank 1 without naming the index again ("Quang Ninh led the ranking with 89.6 percent")."""
 """A score with its own year: "up from 81.24 percent in 2018 and 79.76 percent in 2017"."""
 REGIONAL = re.compile(
     r"\s+(?:in|of|among|trong|của|ở)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:region|area|highlands|delta|"
@@ -149,6 +171,9 @@ RANK_RES = [
         F,
     ),
     re.compile(r"(?<=, )(?P<rank>\d{1,2})(?:st|nd|rd|th)(?=\))", F),
+    re.compile(r"(?<=\()(?P<rank>\d{1,2})(?:st|nd|rd|th)(?=\))", F),
+    re.compile(rf"\b(?:to|at|last,)\s+(?P<rank>\d{{1,2}})(?:st|nd|rd|th)\b(?:{_OF}(?P<of>\d{{2}}))?", F),
+    re.compile(rf"\b(?P<rank>\d{{1,2}})(?:st|nd|rd|th)(?:{_OF}(?P<of>\d{{2}}))", F),
 ]
 RANK_FIRST = re.compile(
     r"\b(?:topped|tops|top(?:s|ped)? the (?:country|ranking|list)|stands? first|ranked first|"
@@ -175,17 +200,29 @@ ORDINALS = {
     "ba": 3,
     "tư": 4,
     "năm": 5,
+    "hai": 2,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
 }
+_EN_ORD = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+_VI_ORD = r"nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười"
 RANK_WORD = re.compile(
-    r"(?:\b(?:came|ranked|ranks|ranking|placed|placing|finished|was|in|at)\s+(?:the\s+)?"
-    r"(?P<w1>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b(?!\s+(?:time|year|quarter))"
-    r"|\b(?P<w2>second|third|fourth|fifth)\s+(?:place|position|with)\b"
-    r"|(?<=, )(?P<w3>third|fourth|fifth|sixth)\s+with\b)",
+    r"(?:\b(?:came|coming|ranked|ranks|ranking|placed|placing|finished|taking|took|securing|secured|"
+    rf"occupying|was|in|at)\s+(?:the\s+)?(?P<w1>{_EN_ORD})\b(?!\s+(?:time|year|quarter|half|consecutive))"
+    rf"|\b(?P<w2>{_EN_ORD})\s+(?:place|position|with|out of|of the \d\d|of \d\d)\b"
+    rf"|(?<=, )(?P<w3>{_EN_ORD})\s*(?:with\b|\))"
+    rf"|(?:xếp|đứng|vị trí|hạng|giữ vững vị trí)\s+thứ\s+(?P<w4>{_VI_ORD})\b(?!\s*/)"
+    rf"|\bthứ\s+(?P<w5>{_VI_ORD})\s+(?:là|thuộc về)\b)",
     F,
 )
+RANK_OF_WORD = re.compile(rf"\s*(?:{_OF})(?:the\s+)?(?P<of>\d{{2}})\b", F)
+"""'fourth out of 61': the N after an ordinal word."""
 NATIONAL = re.compile(
     r"\baverage\b|trung bình|cả nước(?! \()|\bnational\b(?!ly)|\bnationwide (?:average|figure)|"
-    r"of (?:the |all )?63 (?:provinces|localities)|của 63 tỉnh|toàn quốc",
+    r"của 63 tỉnh|toàn quốc",
     F,
 )
 RANK_IN_INDEX = re.compile(r"\s*(?:in|ở|về)\s+(?:the\s+)?", F)
@@ -207,6 +244,12 @@ CHANGE_AND_RANK = re.compile(
     F,
 )
 UP_RE = re.compile(rf"^(?:{UP})$", F)
+DRIVER_HISTORY = re.compile(
+    rf"(?:{UP}|{DOWN})\s+(?:from|so với|từ)\s+(?:about\s+|khoảng\s+|nearly\s+|gần\s+)?(?P<num>{NUM})\s*"
+    r"(?:%|percent|per cent)\s+(?:in|năm)\s+(?P<year>(?:19|20)\d\d)\b",
+    F,
+)
+"""After a driver share: its earlier value with its year ("up from about 38 percent in 2022")."""
 
 COMPARISON_YEAR = re.compile(
     r"(?:compared (?:to|with)|over|than|from|since|versus|vs\.?|so với(?: năm)?|từ(?: năm)?|"
@@ -255,8 +298,8 @@ TARGET = re.compile(
 
 INTERNAL = re.compile(
     r"\b(?:district|commune|ward|town|huyện|xã(?! hội)|phường|thị xã|thị trấn)s?\b|\bdepartment of\b|"
-    r"\bdepartments?\b|\bSở [A-ZĐ]\w*|\bstate treasury\b|\bkho bạc\b|\bthe agency\b|\bkhối sở\b|"
-    r"\bsở, ngành\b|\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
+    r"\bthe department\b|(?-i:\bSở [A-ZĐ])\w*|\bstate treasury\b|\bkho bạc\b|\bthe agency\b|\bkhối sở\b|"
+    r"\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
     F,
 )
 NOT_INTERNAL = re.compile(

@@ -51,6 +51,21 @@ class Rule:
 RULES: list[Rule] = [
     Rule("online_services_full_process_count", _r(r"\bNUM\s+" + FULL + r"\s+" + ONLINE), False),
     Rule(
+        "online_services_full_process_count",
+        _r(r"\bNUM\s+(?:thủ tục(?: hành chính)?|(?:administrative )?procedures|services)" + _gap(60) + FULL),
+        False,
+    ),
+    Rule(
+        "online_dossiers_share",
+        _r(
+            r"(?:online|trực tuyến)\s+(?:dossiers|applications|files|records|submissions)"
+            + _gap(40)
+            + r"\bNUM"
+            + PCT
+        ),
+        True,
+    ),
+    Rule(
         "online_services_level3_count", _r(r"\bNUM\s+level[\s-]*3\b(?=[^.;]{0,40}(?:online|services))"), False
     ),
     Rule(
@@ -131,7 +146,7 @@ RULES: list[Rule] = [
         _r(
             DOSSIERS
             + r"(?![^.;%]{0,40}(?:thanh toán|payment|paid))"
-            + _gap(40)
+            + _gap(60)
             + r"(?:online|trực tuyến|qua mạng)"
             + _gap(40)
             + r"\bNUM"
@@ -154,7 +169,7 @@ RULES: list[Rule] = [
         False,
     ),
     Rule("on_time_share", _r(ON_TIME + _gap(90) + r"\bNUM" + PCT), True),
-    Rule("on_time_share", _r(r"\bNUM" + PCT + _gap(60) + ON_TIME), True),
+    Rule("on_time_share", _r(r"\bNUM" + PCT + _gap(80) + ON_TIME), True),
     Rule("one_stop_coverage_share", _r(r"\bNUM" + PCT + r"\)?" + _gap(130) + ONE_STOP), True),
     Rule("one_stop_coverage_share", _r(ONE_STOP + _gap(60) + r"\bNUM" + PCT), True),
     Rule(
@@ -205,9 +220,9 @@ RULES: list[Rule] = [
 
 STAFF_CUE = re.compile(
     r"(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|decreas\w*|tinh giản|cắt giảm|giảm)\s+(?:the\s+|of\s+)?"
-    r"(?:[\w%.,-]+\s+){0,3}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants)|"
-    r"(?:staff\w*|payroll|biên chế)\s+(?:[\w-]+\s+){0,2}?(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|"
-    r"tinh giản|cắt giảm)",
+    r"(?:[\w%.,-]+\s+){0,5}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants)|"
+    r"(?:staff\w*|payroll|biên chế|người làm việc)\s+(?:[\w-]+\s+){0,6}?(?:downsiz\w*|streamlin\w*|reduc\w*|"
+    r"cut\w*|tinh giản|cắt giảm|giảm|decreased|fell)",
     F,
 )
 STAFF_PCT = re.compile(rf"(?P<num>{NUM}){PCT}", F)
@@ -252,11 +267,10 @@ def staff_cuts(sentence: str) -> list[tuple[str, int, int]]:
         after = sentence[m.end() : min(nxt_pct if what == "pct" else nxt, m.end() + 80)]
         before = sentence[cue.start() : m.start()]
         if what == "pct" and re.search(
-            r"(?:\bor|i\.e\.|equal to|equivalent to|tức|tương đương|bằng)\s*$", before
+            r"(?:\bor|i\.e\.|equal to|equivalent to|tức|tương đương|tương ứng|bằng|\()\s*$", before
         ):
-            after = (
-                ""  # "112 civil servants in administrative agencies, or 10.2 percent": the body came first
-            )
+            # "112 civil servants in administrative agencies, or 10.2 percent": the body came first
+            after = ""
             before = sentence[figures[i - 1][1].end() if i else cue.start() : m.start()]
         body = "total"
         for text, last in ((after, False), (before, True)):

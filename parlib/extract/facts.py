@@ -70,6 +70,7 @@ class Figure:
     index_after: str | None = None
     paren: bool = False
     year: int | None = None
+    province_after: bool = False  # "Vị trí thứ hai thuộc về Ninh Bình": the province named next
 
 
 def _year_ok(doc: text.Document, pos: int) -> bool:
@@ -127,8 +128,8 @@ class Reader:
             return None
         if cues.LAST_YEAR.search(seg):
             return base - 1
-        if index and cues.THIS_YEAR.search(seg):
-            return base - 1
+        if cues.THIS_YEAR.search(seg):
+            return base - 1 if index else base
         return None
 
     def _province(self, start: int, pos: int, sentence_end: int) -> tuple[str | None, float]:
@@ -233,21 +234,35 @@ class Reader:
                 )
                 taken.append((m.start("rank"), m.end()))
         for m in cues.RANK_WORD.finditer(seg):
-            word = (m["w1"] or m["w2"] or m["w3"]).lower()
+            word = next(m[g] for g in ("w1", "w2", "w3", "w4", "w5") if m[g]).lower()
             if free(m.start(), m.end()) and not cues.REGIONAL.match(seg, m.end()):
-                figs.append(Figure("rank", s + m.start(), s + m.end(), cues.ORDINALS[word]))
-                taken.append((m.start(), m.end()))
+                of = cues.RANK_OF_WORD.match(seg, m.end(m.lastgroup or 0))
+                rank_of = int(of["of"]) if of and 10 <= int(of["of"]) <= 63 else None
+                end = of.end() if rank_of else m.end()
+                after = bool(re.search(r"(?:là|thuộc về)$", m.group())) or bool(
+                    re.match(r"\s+(?:thuộc về|là)\b", seg[end:], cues.F)
+                )
+                figs.append(
+                    Figure("rank", s + m.start(), s + end, cues.ORDINALS[word], rank_of, province_after=after)
+                )
+                taken.append((m.start(), end))
         for m in cues.LED.finditer(seg):
-            if free(m.start(), m.end()):
-                ahead = seg[m.end() : m.end() + 50].split(",")[0]
-                nxt = self._index_at(s + m.end(), s + m.end() + len(ahead))
-                if nxt and not re.match(
+            if free(m.start(), m.end()) and not cues.IN_A_GROUP.search(seg[: m.start()]):
+                both = m.group().lower().endswith("both")
+                ahead = seg[m.end() : m.end() + (140 if both else 50)].split("," if not both else ";")[0]
+                found = self._index_mentions(s + m.end(), s + m.end() + len(ahead))
+                if found and not re.match(
                     r"\s+(?:khối|group|the group|the region|vùng|khu vực)", ahead, cues.F
                 ):
-                    figs.append(Figure("rank", s + m.start(), s + m.end(), 1, index_after=nxt[1]))
+                    for _, name in found[: 2 if both else 1]:
+                        figs.append(Figure("rank", s + m.start(), s + m.end(), 1, index_after=name))
                     taken.append((m.start(), m.end()))
-        for m in cues.RANK_FIRST.finditer(seg):
+        for m in cues.LED_THE_TABLE.finditer(seg):
             if free(m.start(), m.end()):
+                figs.append(Figure("rank", s + m.start(), s + m.end(), 1))
+                taken.append((m.start(), m.end()))
+        for m in cues.RANK_FIRST.finditer(seg):
+            if free(m.start(), m.end()) and not cues.IN_A_GROUP.search(seg[: m.start()]):
                 ahead = seg[m.end() : m.end() + 70].split(",")[0]
                 nxt = self._index_at(s + m.end(), s + m.end() + len(ahead))
                 figs.append(
@@ -261,6 +276,7 @@ class Reader:
             cues.SCORE_WEAK,
             cues.SCORE_BRACKETED,
             cues.SCORE_HISTORY,
+            cues.SCORE_AND,
         ):
             for m in rx.finditer(seg):
                 if not free(m.start("num"), m.end("num")):
@@ -268,16 +284,28 @@ class Reader:
                 token = m["num"]
                 val = numbers.read_value(token, high=100)
                 rest = seg[m.end() : m.end() + 25]
-                if val is None or re.match(
-                    r"\s*(?:/|out of|trên \d|people|persons|citizens|votes|respondents|"
-                    r"criteria|questions|người|phiếu)",
-                    rest,
-                    cues.F,
+                if val is None or (
+                    m.groupdict().get("unit") is None
+                    and re.match(
+                        r"\s*(?:/|out of|trên \d|people|persons|citizens|votes|respondents|"
+                        r"criteria|questions|người|phiếu)",
+                        rest,
+                        cues.F,
+                    )
                 ):
                     continue
-                if cues.YEAR_RE.fullmatch(token):
+                if cues.YEAR_RE.fullmatch(token) or cues.OR_MORE.match(seg, m.end("num")):
                     continue
+                if cues.SCALE.search(seg[: m.start("num")]):
+                    continue  # "a scale from 6 to 60 points"
                 figs.append(Figure("value", s + m.start("num"), s + m.end("num"), val, token=token))
+                taken.append((m.start("num"), m.end("num")))
+        for m in cues.SCORE_BARE.finditer(seg):
+            if not free(m.start("num"), m.end("num")) or not self._after_component(seg, m.start()):
+                continue
+            val = numbers.read_value(m["num"])
+            if val is not None:
+                figs.append(Figure("value", s + m.start("num"), s + m.end("num"), val, token=m["num"]))
                 taken.append((m.start("num"), m.end("num")))
         for mention in self.doc.mentions_in(s, e):
             m = cues.SCORE_PAREN.match(self.doc.text, mention.end)
@@ -306,6 +334,17 @@ class Reader:
             if y and cues.COMPARISON_YEAR.search(ahead[: y.start()]):
                 return int(y.group(1))
         return None
+
+    @staticmethod
+    def _after_component(seg: str, pos: int) -> bool:
+        """True when a component's name ends right before ``pos`` ("access to land 7.89 points")."""
+        window = seg[max(0, pos - 70) : pos]
+        for rules in cues.COMPONENT_RE.values():
+            for rx in rules.values():
+                for m in rx.finditer(window):
+                    if len(window) - m.end() <= 3:
+                        return True
+        return False
 
     def _index_at(self, s: int, e: int) -> tuple[int, str] | None:
         found = self._index_mentions(s, e)
@@ -365,6 +404,7 @@ class Reader:
         if not figs:
             return
         has_driver = any(r.pattern.search(seg) for r in drivers.RULES) or drivers.STAFF_CUE.search(seg)
+        self._respectively(seg, s, mentions, figs)
         context = [name for n, name in self.recent_index if number - n <= 3]
         named = {name for _, name in self.recent_index}
         if not context and len(named) == 1:
@@ -410,7 +450,10 @@ class Reader:
                 and not self._has_rank(figs)
             ):
                 continue
-            province, p_conf = self._province(s, fig.start, e)
+            nxt_province = [m for m in self.doc.mentions_in(fig.end, e)][:1] if fig.province_after else []
+            province, p_conf = (
+                (nxt_province[0].province_id, 1.0) if nxt_province else self._province(s, fig.start, e)
+            )
             begin = start if start < fig.start else s
             internal = self._internal(
                 max(begin, self._last_mention_before(fig.start, s), self._clause_start(fig.start, s)),
@@ -481,6 +524,23 @@ class Reader:
             self.rows.append(row)
 
     @staticmethod
+    def _respectively(seg: str, s: int, mentions: list[tuple[int, str]], figs: list[Figure]) -> None:
+        """ "PAR INDEX và SIPAS lần lượt đạt 83,32% và 89,81%, xếp thứ 11/63 và 8/63": the i-th value
+        and the i-th rank go to the i-th index named before them."""
+        m = cues.RESPECTIVELY.search(seg)
+        if not m:
+            return
+        named = [name for pos, name in mentions if pos < s + m.start()]
+        named = list(dict.fromkeys(named))
+        if len(named) < 2:
+            return
+        for role in ("value", "rank", "value_change", "rank_change"):
+            these = [f for f in figs if f.role == role and f.start > s + m.start()]
+            if len(these) == len(named):
+                for fig, name in zip(these, named, strict=True):
+                    fig.index_after = name
+
+    @staticmethod
     def _has_rank(figs: list[Figure]) -> bool:
         return any(f.role in ("rank", "rank_change") for f in figs)
 
@@ -520,7 +580,8 @@ class Reader:
         ]
         if flow and periods:
             return periods[0][1], periods[0], 0.95
-        found = _years(self.doc, s, e)
+        history = [(m.start(), m.end()) for m in cues.DRIVER_HISTORY.finditer(seg)]
+        found = [(p, y) for p, y in _years(self.doc, s, e) if not any(a <= p - s < b for a, b in history)]
         if found:
             before = [y for p, y in found if p < num_start]
             return (before[-1] if before else found[0][1]), None, 0.95
@@ -601,6 +662,23 @@ class Reader:
                     confidence=round(0.9 * p_conf * y_conf, 2),
                 )
             )
+            history = cues.DRIVER_HISTORY.search(self.doc.text, b, e) if percent else None
+            if history and not any(x <= history.start("num") < y for _, x, y, _ in hits):
+                earlier = numbers.read_value(history["num"])
+                if earlier is not None:  # "... up from about 38 percent in 2022": the same indicator then
+                    row = dict(self.rows[-1])
+                    about = cues.QUAL_APPROX.search(self.doc.text[history.start() : history.start("num")])
+                    row.update(
+                        value=earlier,
+                        year=int(history["year"]),
+                        qualifier="approx" if about else "exact",
+                        period_start=None,
+                        period_end=None,
+                        start=history.start(),
+                        end=history.end(),
+                        quote=history.group(),
+                    )
+                    self.rows.append(row)
 
     def _staff_cue(self, s: int, e: int) -> int:
         m = drivers.STAFF_CUE.search(self.doc.text, s, e)
@@ -650,13 +728,48 @@ class Reader:
             "confidence": confidence if province else min(confidence, 0.3),
         }
 
+    def _drop_headline_bounds(self) -> list[dict[str, object]]:
+        """A headline's rounded driver figure ("over 99 percent ... on time") is the body's exact one
+        (99.2): the bound is dropped when the same indicator, province and year has a value it bounds."""
+        keep: list[dict[str, object]] = []
+        title_end = text._title_end(self.doc.text)
+        for row in self.rows:
+            q = row["qualifier"]
+            key = (row["kind"], row["index"], row["province_id"], row["year"], row["value"], q)
+            if row["kind"] == "driver" and any(
+                (o["kind"], o["index"], o["province_id"], o["year"], o["value"], o["qualifier"]) == key
+                for o in keep
+            ):
+                continue  # the same figure twice (headline and body)
+            in_title = int(row["start"]) <= title_end  # type: ignore[call-overload]
+            if row["kind"] == "driver" and q in ("at_least", "at_most", "approx"):
+                exact = [
+                    o
+                    for o in self.rows
+                    if o is not row
+                    and o["kind"] == "driver"
+                    and o["qualifier"] == "exact"
+                    and (o["index"], o["province_id"]) == (row["index"], row["province_id"])
+                    and (in_title or o["year"] == row["year"])
+                ]
+                v = float(row["value"])  # type: ignore[arg-type]
+                if any(
+                    (q == "at_least" and float(o["value"]) >= v)
+                    or (q == "at_most" and float(o["value"]) <= v)
+                    or (q == "approx" and abs(float(o["value"]) - v) <= 1)
+                    for o in exact
+                ):  # type: ignore[arg-type]
+                    continue
+            keep.append(row)
+        return keep
+
     def _merge(self) -> list[dict[str, object]]:
         """One index fact per index, component, province and year: a score in one sentence and its
         rank in the next ("reached 91.81 percent." ... "ranks 2nd out of 63") are one fact; figures
         that disagree stay separate rows for the reviewer."""
         out: list[dict[str, object]] = []
         fields = ("value", "rank", "rank_of", "value_change", "rank_change")
-        for row in self.rows:
+        for row in self._drop_headline_bounds():
             if row["kind"] != "index" or not row["province_id"]:
                 out.append(row)
                 continue
@@ -706,4 +819,6 @@ class Reader:
             if found:
                 self.last_year = found[-1][1]
                 self.paragraph_year[sent.paragraph] = found[-1][1]
+            elif (rel := self._relative_year(seg, index=False)) is not None:
+                self.paragraph_year[sent.paragraph] = rel  # "Năm ngoái, ...": the next sentences too
         return self._merge()

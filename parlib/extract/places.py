@@ -40,10 +40,12 @@ _EXTRA = {
 """Spellings beyond the registry's names (regular expressions on folded text)."""
 _NOT_ALONE = {"79"}  # 'Ho Chi Minh' alone is not the city
 _TITLE = re.compile(
-    r"(?:\b(?:mr|mrs|ms|dr|comrade|ong|ba|dong chi|anh|chi)\.?\s+(?:[a-z]+\s+){0,2}"
-    r"|\b(?:nguyen|tran|le|pham|hoang|huynh|phan|vu|vo|dang|bui|do|ngo|duong|ly|trinh|dinh|lam|mai|ha)\s+"
-    r"(?:[a-z]+\s+)?)$"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Comrade|Ông|Bà|Đồng chí|Anh|Chị)\.?\s+(?:\w+\s+){0,2}"
+    r"|\b(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Ngô|Dương|Lý|Trịnh|Đinh|Lâm|Nguyen|Tran|"
+    r"Le|Pham|Hoang|Huynh|Vu|Vo|Dang|Bui|Ngo|Duong|Trinh|Dinh)\s+(?:\w+\s+)?)$"
 )
+"""Before a name that is a person's ("Mr. Nguyen Thai Binh", "ông Hồ Tiến Thiệu"): case-sensitive, on the
+text as printed ("thứ ba là Thái Nguyên" is not "Mrs ... Thái Nguyên")."""
 
 
 def fold(text: str) -> str:
@@ -83,6 +85,9 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(alternatives) + r")(?![a-z0-9])"), groups
 
 
+_DATELINE = re.compile(r"\s*(?:\([A-Za-zĐđ]{2,6}\)\s*)?(?:-|–|—)\s")
+
+
 @dataclass(frozen=True)
 class Mention:
     """A province named in the text at ``start:end``."""
@@ -90,6 +95,7 @@ class Mention:
     province_id: str
     start: int
     end: int
+    dateline: bool = False  # "KON TUM - ...", "Yen Bai (YBO) - ...": the paper's place line
 
 
 def mentions(text: str, folded: str | None = None) -> list[Mention]:
@@ -101,10 +107,12 @@ def mentions(text: str, folded: str | None = None) -> list[Mention]:
         first = text[m.start()]
         if not (first.isupper() or first.isdigit()):
             continue
-        if _TITLE.search(folded[max(0, m.start() - 40) : m.start()]):
+        if _TITLE.search(text[max(0, m.start() - 40) : m.start()]):
             continue
         group = next(g for g, v in m.groupdict().items() if v is not None)
-        found.append(Mention(groups[group], m.start(), m.end()))
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        dateline = m.start() - line_start <= 2 and bool(_DATELINE.match(text, m.end()))
+        found.append(Mention(groups[group], m.start(), m.end(), dateline))
     return found
 
 
@@ -116,7 +124,7 @@ def main_province(found: list[Mention], title_end: int = 0) -> tuple[str | None,
     """
     counts: Counter[str] = Counter()
     for m in found:
-        counts[m.province_id] += 2 if m.start < title_end else 1
+        counts[m.province_id] += 2 if m.start < title_end or m.dateline else 1
     if not counts:
         return None, 0.0
     ranked = counts.most_common()

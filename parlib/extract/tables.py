@@ -97,6 +97,7 @@ USED_COLUMNS = [
 
 INTERNAL = "kind internal: a department's, district's or commune's figure, or the province's own ranking"
 NO_PROVINCE = "blank province_id: the text does not say which province (never guessed)"
+NO_YEAR = "blank year: the text does not say when (an undated 'so far'); write the year in after review"
 TARGET = "qualifier target: a target is never an achievement"
 NO_VALUE = "no value: a driver row needs its figure"
 NO_INDEX_VALUE = "neither value nor rank"
@@ -298,6 +299,8 @@ class _Sorter:
             return self.leave(fact, kind, table, INTERNAL)
         if not fact.text("province_id"):
             return self.leave(fact, kind, table, NO_PROVINCE)
+        if not fact.text("year") and not fact.text("period_end"):
+            return self.leave(fact, kind, table, NO_YEAR)
         qualifier = _qualifier(fact)
         if qualifier == "target":
             return self.leave(fact, kind, table, TARGET)
