@@ -220,3 +220,34 @@ def test_figures_with_their_own_years_and_a_regional_rank() -> None:
     assert got == {(2021, 66.11, 20), (2020, 64.52, 22), (2019, 65.54, 26)}
     assert table.loc[table["index"] == "PCI", "province_id"].eq("25").all()
     assert not (table["province_id"] == "80").any()  # "first in the Mekong Delta" is not rank 1 of 63
+
+
+def test_a_reviewed_fact_table_is_read_back_and_an_edit_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "facts.csv"
+    assert cli.main(["extract", str(SNIPPETS / "en_lang_son_2022.txt"), "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    at = table.index[(table["index"] == "PAPI") & (table["kind"] == "index")][0]
+    table.loc[at, "value"] = "44.85"  # the reviewer's edit: kept, but no longer the quote's figure
+    table.to_csv(out, index=False)
+    checked = tmp_path / "checked.csv"
+    assert cli.main(["extract", str(out), "--check", "--out", str(checked)]) == 0
+    again = pd.read_csv(checked, dtype=str, keep_default_na=False)
+    papi = row(again, index="PAPI", kind="index")
+    assert papi["value"] == "44.85" and papi["verdict"] == "differs"
+    assert "44.85 is not in the quote: edited by hand?" in papi["check_note"]
+    assert row(again, index="SIPAS", kind="index")["verdict"] == "not covered"
+    # --to-tables takes the reviewed table as it is
+    assert cli.main(["extract", str(out), "--to-tables", str(tmp_path / "tables")]) == 0
+    sipas = pd.read_csv(tmp_path / "tables" / "sipas.csv", dtype=str)
+    assert sipas[["province", "year", "total", "rank"]].values.tolist() == [
+        ["Lạng Sơn", "2022", "75.44", "59/63"]
+    ]
+    bad = tmp_path / "bad.csv"
+    table.loc[at, "value"] = "forty"
+    table.to_csv(bad, index=False)
+    capsys.readouterr()
+    assert cli.main(["extract", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"parlib: error: bad.csv, row {at + 2}: column 'value': 'forty' is not a number"

@@ -33,6 +33,8 @@ __all__ = [
     "check",
     "extract_files",
     "extract_text",
+    "is_fact_table",
+    "read_facts",
     "to_tables",
 ]
 
@@ -83,6 +85,8 @@ class Facts:
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    languages: dict[str, str] = field(default_factory=dict)
+    """file -> ``en`` or ``vi`` (as given by ``lang``, or detected from the text)."""
 
     def summary(self) -> str:
         t = self.table
@@ -93,6 +97,9 @@ class Facts:
             if len(t)
             else f"no facts in {len(self.files)} file(s)"
         ]
+        if self.languages:
+            langs = pd.Series(self.languages).value_counts().to_dict()
+            lines.append("languages: " + ", ".join(f"{n} {lang}" for lang, n in sorted(langs.items())))
         unresolved = int((t["province_id"] == "").sum()) if len(t) else 0
         if unresolved:
             lines.append(f"{unresolved} fact(s) with no province (the text does not say which): review them")
@@ -109,8 +116,10 @@ def extract_files(
 ) -> Facts:
     """The facts of every file (text, Markdown, HTML, DOCX, PDF with a text layer).
 
-    ``lang`` is ``auto``, ``en`` or ``vi`` (the patterns of both languages are always tried; the
-    language is recorded per file). A file that cannot be read raises ``ExtractInputError`` (one
+    ``lang`` is ``auto``, ``en`` or ``vi``: the language recorded per file (``Facts.languages``);
+    the patterns of both languages are always tried, since translated reports mix their conventions.
+    A CSV fact table (``is_fact_table``: what ``--out`` wrote, reviewed) is read as it is. A file
+    that cannot be read raises ``ExtractInputError`` (one
     line naming it); an empty file gives a note and no facts.
     """
     from parlib.extract.read import read_document
@@ -123,9 +132,16 @@ def extract_files(
     pid = _province_id(province)
     rows: list[dict[str, object]] = []
     notes, files = [], []
+    languages: dict[str, str] = {}
     for path in paths:
+        if is_fact_table(path):  # a fact table reviewed (and perhaps edited) by hand: taken as it is
+            table = read_facts(path)
+            files.append(str(path))
+            rows += table.astype(object).where(table.notna(), None).to_dict("records")
+            continue
         doc = read_document(path, lang=lang, encoding=encoding)
         files.append(str(path))
+        languages[str(path)] = doc.lang
         notes += [f"{path}: {note}" for note in doc.notes if not note.startswith("decoded as")]
         found = reader.Reader(
             prepare.prepare(doc.text, published=published, province_id=pid), str(path)
@@ -133,7 +149,49 @@ def extract_files(
         if not found and doc.text.strip():
             notes.append(f"{path}: no index or driver facts found")
         rows += found
-    return Facts(table=_frame(rows), notes=notes, files=files)
+    return Facts(table=_frame(rows), notes=notes, files=files, languages=languages)
+
+
+def is_fact_table(path: str | Path) -> bool:
+    """True for a CSV whose header holds the fact columns (a table ``parlib extract --out`` wrote)."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline().strip().split(",")
+    return set(FACT_COLUMNS) <= set(header)
+
+
+def read_facts(path: str | Path) -> pd.DataFrame:
+    """A fact table as ``parlib extract --out`` wrote it, after review: ``FACT_COLUMNS`` (extra
+    columns, such as an earlier check's, are dropped). The researcher is the authority: an edited
+    value is kept even when it no longer matches its quote (``check`` flags it). Refused in one line
+    naming the file and row: a number that is not one, a kind or qualifier outside the vocabulary."""
+    from parlib.errors import SourceFormatError
+
+    name = Path(path).name
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table = raw[FACT_COLUMNS].copy()
+    for column in ["value", "value_change", "confidence", *_INT_COLUMNS]:
+        text = table[column].str.strip()
+        number = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = (text != "") & number.isna()
+        if bad.any():
+            row = int(bad.idxmax()) + 2
+            raise SourceFormatError(
+                name, f"column {column!r}: {text[bad.idxmax()]!r} is not a number", row=row
+            )
+        table[column] = number
+    for column, allowed in (("kind", ("index", "driver", "internal")), ("qualifier", QUALIFIERS)):
+        bad = ~table[column].isin(allowed)
+        if bad.any():
+            row = int(bad.idxmax()) + 2
+            raise SourceFormatError(
+                name,
+                f"column {column!r}: {table[column][bad.idxmax()]!r} is not one of {list(allowed)}",
+                row=row,
+            )
+    return _frame(table.to_dict("records"))
 
 
 def check(facts: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
