@@ -304,7 +304,7 @@ def test_pdf_errors(tmp_path):
 
 
 def test_pdf_paragraph_rules():
-    from parlib.extract.read import _pdf_paragraphs
+    from parlib.extract.read_office import _pdf_paragraphs
 
     wrapped = (
         "A long first line of the paragraph that wraps over\ninto a second line and ends here.\nShort.\n"

@@ -308,3 +308,9 @@ NOT_INTERNAL = re.compile(
     r"3 cấp|ba cấp|các cấp|trung tâm phục vụ hành chính công (?:tỉnh|của tỉnh)|cấp tỉnh)\b",
     F,
 )
+REPORTER = re.compile(
+    r"(?:according to|based on|a report (?:of|by|from)|reported by|theo báo cáo của|theo|báo cáo của)"
+    r"[^,.;]{0,80}",
+    F,
+)
+"""Who reported a figure ("according to the Department of Home Affairs"): not the figure's subject."""

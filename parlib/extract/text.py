@@ -149,3 +149,33 @@ def prepare(text: str, published: int | None = None, province_id: str | None = N
         published=published,
         skip=skip,
     )
+
+
+def _year_ok(doc: Document, pos: int) -> bool:
+    before = doc.text[max(0, pos - 30) : pos]
+    return not cues.COMPARISON_YEAR.search(before) and not any(s <= pos < e for s, e in doc.skip)
+
+
+def years_in(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """(position, year) of the years in ``text[start:end]`` that can be a figure's year."""
+    out = []
+    seg = doc.text[start:end]
+    periods = [(m.start(), m.end()) for m in cues.PERIOD_RE.finditer(seg)]
+    for m in cues.YEAR_RE.finditer(seg):
+        pos = start + m.start()
+        if any(a <= m.start() < b for a, b in periods) or not _year_ok(doc, pos):
+            continue
+        before = seg[max(0, m.start() - 30) : m.start()]
+        if re.search(
+            r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+            r"December)\s+\d{1,2},?\s*$|\d{1,2}/\d{1,2}/$|(?:/|tháng\s*\d{1,2}\s*năm\s*)$",
+            before,
+            cues.F,
+        ) and not cues.AS_OF.search(doc.text[max(0, pos - 45) : pos]):
+            continue
+        if re.search(
+            r"(?:No\.?|số|Decree|Decision|Resolution|Nghị định|Quyết định)\s*[\w/-]*$", before, cues.F
+        ):
+            continue
+        out.append((pos, int(m.group())))
+    return out

@@ -1,0 +1,427 @@
+"""Index facts in a sentence: the figures (scores, ranks, changes), the index each belongs to,
+its component, province and year, grouped into one fact per index, component and province.
+
+A mixin of ``parlib.extract.facts.Reader``, which holds the document and its context (province,
+year, internal subject); the rules are written in ``parlib.extract.facts``'s docstring."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parlib.extract import cues, drivers, numbers, text
+from parlib.extract.text import years_in as _years
+from parlib.extract.vocab import INDICES
+
+PLAUSIBLE = {
+    ("PAPI", True): (6.0, 80.0),
+    ("PAPI", False): (0.0, 10.0),
+    ("PCI", True): (20.0, 100.0),
+    ("PCI", False): (0.0, 10.0),
+    ("SIPAS", True): (30.0, 100.0),
+    ("SIPAS", False): (0.0, 100.0),
+    ("PAR_INDEX", True): (30.0, 100.0),
+    ("PAR_INDEX", False): (0.0, 100.0),
+    ("DTI", True): (0.0, 1.0),
+    ("DTI", False): (0.0, 1.0),
+}
+"""(index, total?) -> the range a printed value must fall in to be read as that index's value."""
+
+
+@dataclass
+class Figure:
+    """A number read in a sentence: what it is (value, rank, value_change, rank_change) and where."""
+
+    role: str
+    start: int
+    end: int
+    value: float
+    of: int | None = None
+    token: str = ""
+    index_after: str | None = None
+    paren: bool = False
+    year: int | None = None
+    province_after: bool = False  # "Vị trí thứ hai thuộc về Ninh Bình": the province named next
+
+
+def _plausible(index: str, total: bool, value: float) -> bool:
+    low, high = PLAUSIBLE[(index, total)]
+    return low <= value <= high
+
+
+class IndexReading:
+    """Index facts of a sentence (``index_facts``); needs the context methods of ``Reader``."""
+
+    def _figures(self, s: int, e: int) -> list[Figure]:
+        seg = self.doc.text[s:e]
+        figs: list[Figure] = []
+        taken: list[tuple[int, int]] = []
+
+        def free(a: int, b: int) -> bool:
+            return not any(a < y and x < b for x, y in taken)
+
+        for m in cues.CHANGE_VALUE.finditer(seg):
+            token = m["num"]
+            val = numbers.read_value(token, high=1000)
+            if val is None:
+                continue
+            sign = 1 if cues.UP_RE.match(m["dir"]) else -1
+            figs.append(Figure("value_change", s + m.start(), s + m.end(), sign * val, token=token))
+            taken.append((m.start(), m.end()))
+            follow = cues.CHANGE_AND_RANK.match(seg, m.end())
+            if follow:
+                num = follow["num"] or follow["num2"]
+                figs.append(Figure("rank_change", s + follow.start(), s + follow.end(), sign * int(num)))
+                taken.append((follow.start(), follow.end()))
+        for m in cues.CHANGE_RANK.finditer(seg):
+            if not free(m.start(), m.end()):
+                continue
+            sign = 1 if cues.UP_RE.match(m["dir"]) else -1
+            figs.append(Figure("rank_change", s + m.start(), s + m.end(), sign * int(m["num"])))
+            taken.append((m.start(), m.end()))
+        for rx in cues.RANK_RES:
+            for m in rx.finditer(seg):
+                if not free(m.start("rank"), m.end()):
+                    continue
+                of_text = m.groupdict().get("of")
+                rank, of = int(m["rank"]), int(of_text) if of_text else None
+                if rank < 1 or rank > 63 or (of is not None and (of < rank or of > 63 or of < 10)):
+                    continue
+                if cues.REGIONAL.match(seg, m.end()):
+                    continue
+                after = cues.RANK_IN_INDEX.match(seg, m.end())
+                index_after = None
+                if after:
+                    nxt = self._index_at(s + after.end(), s + min(len(seg), after.end() + 90))
+                    index_after = nxt[1] if nxt else None
+                figs.append(
+                    Figure("rank", s + m.start("rank"), s + m.end(), rank, of, index_after=index_after)
+                )
+                taken.append((m.start("rank"), m.end()))
+        for m in cues.RANK_WORD.finditer(seg):
+            word = next(m[g] for g in ("w1", "w2", "w3", "w4", "w5") if m[g]).lower()
+            if free(m.start(), m.end()) and not cues.REGIONAL.match(seg, m.end()):
+                of = cues.RANK_OF_WORD.match(seg, m.end(m.lastgroup or 0))
+                rank_of = int(of["of"]) if of and 10 <= int(of["of"]) <= 63 else None
+                end = of.end() if rank_of else m.end()
+                after = bool(re.search(r"(?:là|thuộc về)$", m.group())) or bool(
+                    re.match(r"\s+(?:thuộc về|là)\b", seg[end:], cues.F)
+                )
+                figs.append(
+                    Figure("rank", s + m.start(), s + end, cues.ORDINALS[word], rank_of, province_after=after)
+                )
+                taken.append((m.start(), end))
+        for m in cues.LED.finditer(seg):
+            if free(m.start(), m.end()) and not cues.IN_A_GROUP.search(seg[: m.start()]):
+                both = m.group().lower().endswith("both")
+                ahead = seg[m.end() : m.end() + (140 if both else 50)].split("," if not both else ";")[0]
+                found = self._index_mentions(s + m.end(), s + m.end() + len(ahead))
+                if found and not re.match(
+                    r"\s+(?:khối|group|the group|the region|vùng|khu vực)", ahead, cues.F
+                ):
+                    for _, name in found[: 2 if both else 1]:
+                        figs.append(Figure("rank", s + m.start(), s + m.end(), 1, index_after=name))
+                    taken.append((m.start(), m.end()))
+        for m in cues.LED_THE_TABLE.finditer(seg):
+            if free(m.start(), m.end()):
+                figs.append(Figure("rank", s + m.start(), s + m.end(), 1))
+                taken.append((m.start(), m.end()))
+        for m in cues.RANK_FIRST.finditer(seg):
+            if free(m.start(), m.end()) and not cues.IN_A_GROUP.search(seg[: m.start()]):
+                ahead = seg[m.end() : m.end() + 70].split(",")[0]
+                nxt = self._index_at(s + m.end(), s + m.end() + len(ahead))
+                figs.append(
+                    Figure("rank", s + m.start(), s + m.end(), 1, index_after=nxt[1] if nxt else None)
+                )
+                taken.append((m.start(), m.end()))
+        for rx in (
+            cues.SCORE_OF_TEN,
+            cues.SCORE_SHARE,
+            cues.SCORE_STRONG,
+            cues.SCORE_WEAK,
+            cues.SCORE_BRACKETED,
+            cues.SCORE_HISTORY,
+            cues.SCORE_AND,
+        ):
+            for m in rx.finditer(seg):
+                if not free(m.start("num"), m.end("num")):
+                    continue
+                token = m["num"]
+                val = numbers.read_value(token, high=100)
+                rest = seg[m.end() : m.end() + 25]
+                if val is None or (
+                    m.groupdict().get("unit") is None
+                    and re.match(
+                        r"\s*(?:/|out of|trên \d|people|persons|citizens|votes|respondents|"
+                        r"criteria|questions|người|phiếu)",
+                        rest,
+                        cues.F,
+                    )
+                ):
+                    continue
+                if cues.YEAR_RE.fullmatch(token) or cues.OR_MORE.match(seg, m.end("num")):
+                    continue
+                if cues.SCALE.search(seg[: m.start("num")]):
+                    continue  # "a scale from 6 to 60 points"
+                figs.append(Figure("value", s + m.start("num"), s + m.end("num"), val, token=token))
+                taken.append((m.start("num"), m.end("num")))
+        for m in cues.SCORE_BARE.finditer(seg):
+            if not free(m.start("num"), m.end("num")) or not self._after_component(seg, m.start()):
+                continue
+            val = numbers.read_value(m["num"])
+            if val is not None:
+                figs.append(Figure("value", s + m.start("num"), s + m.end("num"), val, token=m["num"]))
+                taken.append((m.start("num"), m.end("num")))
+        for mention in self.doc.mentions_in(s, e):
+            m = cues.SCORE_PAREN.match(self.doc.text, mention.end)
+            if m and free(m.start() - s, m.end() - s):
+                val = numbers.read_value(m["num"])
+                if val is not None:
+                    figs.append(
+                        Figure("value", m.start("num"), m.end("num"), val, token=m["num"], paren=True)
+                    )
+                    taken.append((m.start() - s, m.end() - s))
+        for fig in figs:
+            fig.year = self._figure_year(fig, s)
+        return sorted(figs, key=lambda f: f.start)
+
+    def _figure_year(self, fig: Figure, s: int) -> int | None:
+        """The year written with a figure: right after it ("81.24 percent in 2018"), or before the
+        brackets it stands in ("so với năm 2023 (66,79 điểm, xếp thứ 30)")."""
+        m = cues.FIGURE_YEAR.match(self.doc.text, fig.end)
+        if m and fig.role in ("value", "rank"):
+            return int(m["year"])
+        before = self.doc.text[s : fig.start]
+        opened = before.rfind("(")
+        if opened > before.rfind(")") and opened >= 0:
+            ahead = before[:opened].rstrip()
+            y = re.search(r"((?:19|20)\d\d)$", ahead)
+            if y and cues.COMPARISON_YEAR.search(ahead[: y.start()]):
+                return int(y.group(1))
+        return None
+
+    @staticmethod
+    def _after_component(seg: str, pos: int) -> bool:
+        """True when a component's name ends right before ``pos`` ("access to land 7.89 points")."""
+        window = seg[max(0, pos - 70) : pos]
+        for rules in cues.COMPONENT_RE.values():
+            for rx in rules.values():
+                for m in rx.finditer(window):
+                    if len(window) - m.end() <= 3:
+                        return True
+        return False
+
+    def _index_at(self, s: int, e: int) -> tuple[int, str] | None:
+        found = self._index_mentions(s, e)
+        return found[0] if found else None
+
+    def _index_mentions(self, s: int, e: int) -> list[tuple[int, str]]:
+        seg = self.doc.text[s:e]
+        found = []
+        for name, rx in cues.INDEX_RE.items():
+            for m in rx.finditer(seg):
+                found.append((s + m.start(), name, s + m.end()))
+        found.sort()
+        # 'Satisfaction Index of Public Administrative Services (SIPAS)': one mention, not two
+        out: list[tuple[int, str]] = []
+        for pos, name, end in found:
+            if out and out[-1][1] == name and pos - out[-1][0] < 120:
+                self._mention_end[out[-1][0]] = max(self._mention_end.get(out[-1][0], end), end)
+                continue
+            out.append((pos, name))
+            self._mention_end[pos] = end
+        return out
+
+    def _index_year(
+        self, index: str, mention: int | None, s: int, e: int, exclude: set[int | None] | None = None
+    ) -> tuple[int | None, float]:
+        if mention is not None:  # "PAPI 2016", "(SIPAS) năm 2019", "PAPI for 2024", then "the 2016 PAPI"
+            end = self._mention_end.get(mention, mention)
+            after = _years(self.doc, mention, min(e, end + 30))
+            if after:
+                return after[0][1], 1.0
+            before = _years(self.doc, max(s, mention - 22), mention)
+            if before:
+                return before[-1][1], 1.0
+        found = [(p, y) for p, y in _years(self.doc, s, e) if y not in (exclude or set())]
+        if found:
+            return found[0][1], 0.95
+        rel = self._relative_year(self.doc.text[s:e], index=True)
+        if rel is not None:
+            return rel, 0.85
+        if index in self.index_year:
+            return self.index_year[index], 0.85
+        if self.last_year is not None:
+            return self.last_year, 0.75
+        base = self.doc.published or self.doc.event_year
+        return (base - 1, 0.5) if base else (None, 0.2)
+
+    def index_facts(self, number: int, sent: text.Sentence) -> None:
+        s, e = sent.start, sent.end
+        seg = self.doc.text[s:e]
+        mentions = self._index_mentions(s, e)
+        for pos, name in mentions:
+            year, _ = self._index_year(name, pos, s, e)
+            near = _years(self.doc, max(s, pos - 22), min(e, pos + 40))
+            if near:
+                self.index_year[name] = year  # type: ignore[assignment]
+        figs = self._figures(s, e)
+        if not figs:
+            return
+        has_driver = any(r.pattern.search(seg) for r in drivers.RULES) or drivers.STAFF_CUE.search(seg)
+        self._respectively(seg, s, mentions, figs)
+        context = [name for n, name in self.recent_index if number - n <= 3]
+        named = {name for _, name in self.recent_index}
+        if not context and len(named) == 1:
+            context = list(named)  # a document about one index
+        if not context and cues.DIMENSION.search(seg):
+            context = [name for n, name in self.recent_index if number - n <= 12]
+        groups: dict[tuple[str, str, str | None, str], dict[str, object]] = {}
+        for fig in figs:
+            if fig.index_after:
+                index, anchor = fig.index_after, None
+            else:
+                before = [(p, n) for p, n in mentions if p < fig.start]
+                if before:
+                    anchor, index = before[-1]
+                elif mentions and len({n for _, n in mentions}) == 1:
+                    anchor, index = mentions[0]
+                elif context and not has_driver and not mentions:
+                    anchor, index = None, context[-1]
+                else:
+                    continue
+            lead = self.doc.text[
+                max(s, self._last_mention_before(fig.start, s, provinces_only=True)) : fig.start
+            ]
+            if cues.NATIONAL.search(lead) and not self.doc.mentions_in(max(s, fig.start - 60), fig.start):
+                continue  # a national average or total, not a province's figure
+            component, comp_pos = self._component(index, anchor if anchor is not None else s, fig.start)
+            start = anchor if anchor is not None else s
+            if fig.role == "value":
+                total = component == "total"
+                if not _plausible(index, total, fig.value):
+                    if index == "DTI" and 1 < fig.value <= 100:
+                        fig.value = round(fig.value / 100, 6)
+                    else:
+                        continue
+            if (
+                anchor is None
+                and fig.role == "value"
+                and not fig.paren
+                and not re.match(
+                    r"\s*(?:%|percent|per cent|points?|điểm)", self.doc.text[fig.end : fig.end + 10], cues.F
+                )
+                and component == "total"
+                and not self._has_rank(figs)
+            ):
+                continue
+            nxt_province = [m for m in self.doc.mentions_in(fig.end, e)][:1] if fig.province_after else []
+            province, p_conf = (
+                (nxt_province[0].province_id, 1.0) if nxt_province else self._province(s, fig.start, e)
+            )
+            begin = start if start < fig.start else s
+            internal = self._internal(
+                max(begin, self._last_mention_before(fig.start, s), self._clause_start(fig.start, s)),
+                fig.start,
+                fig.end,
+                s,
+                e,
+            )
+            kind = "internal" if internal else "index"
+            key = (index, component, province, kind, fig.year)
+            row = groups.setdefault(
+                key,
+                {
+                    "figs": [],
+                    "anchor": start,
+                    "p_conf": p_conf,
+                    "i_conf": 1.0 if anchor is not None else 0.75,
+                    "comp": comp_pos,
+                },
+            )
+            row["figs"].append(fig)  # type: ignore[union-attr]
+        for (index, component, province, kind, fig_year), g in groups.items():
+            figs_g: list[Figure] = g["figs"]  # type: ignore[assignment]
+            roles = {f.role: f for f in reversed(figs_g)}
+            if "value" not in roles and "rank" not in roles:
+                continue
+            anchor_pos = next((p for p, n in mentions if n == index), None)
+            year, y_conf = self._index_year(index, anchor_pos, s, e, exclude={f.year for f in figs})
+            if fig_year is not None:
+                year, y_conf = fig_year, 1.0
+            first = min(f.start for f in figs_g)
+            anchor_at = g["anchor"] if g["i_conf"] == 1.0 else None
+            pm = [m.start for m in self.doc.mentions_in(s, e) if m.start < first]
+            clause = self._clause_start(first, s)
+            if anchor_at is not None and first - anchor_at <= 150:  # type: ignore[operator]
+                qstart = min(anchor_at, pm[-1]) if pm and pm[-1] >= anchor_at - 60 else anchor_at  # type: ignore
+            elif pm and first - pm[-1] <= 150:
+                qstart = pm[-1]
+            else:
+                qstart = max(clause, first - 150)
+            qstart = min(qstart, first)
+            qend = max(f.end for f in figs_g)
+            after_idx = [f for f in figs_g if f.index_after]
+            if after_idx:
+                nxt = self._index_mentions(qend, min(e, qend + 90))
+                if nxt:
+                    m = cues.INDEX_RE[nxt[0][1]].search(self.doc.text, nxt[0][0])
+                    qend = m.end() if m else qend
+            value = roles.get("value")
+            rank = roles.get("rank")
+            row = self._row(
+                kind=kind,
+                index=index,
+                component=component,
+                year=year,
+                province=province,
+                value=value.value if value else None,
+                unit=str(INDICES[index]["unit"]),
+                rank=int(rank.value) if rank else None,
+                rank_of=rank.of if rank else None,
+                value_change=roles["value_change"].value if "value_change" in roles else None,
+                rank_change=int(roles["rank_change"].value) if "rank_change" in roles else None,
+                qualifier="exact",
+                start=qstart,
+                end=qend,
+                confidence=round(0.95 * g["p_conf"] * g["i_conf"] * y_conf, 2),  # type: ignore[operator]
+            )
+            self.rows.append(row)
+
+    @staticmethod
+    def _respectively(seg: str, s: int, mentions: list[tuple[int, str]], figs: list[Figure]) -> None:
+        """ "PAR INDEX và SIPAS lần lượt đạt 83,32% và 89,81%, xếp thứ 11/63 và 8/63": the i-th value
+        and the i-th rank go to the i-th index named before them."""
+        m = cues.RESPECTIVELY.search(seg)
+        if not m:
+            return
+        named = [name for pos, name in mentions if pos < s + m.start()]
+        named = list(dict.fromkeys(named))
+        if len(named) < 2:
+            return
+        for role in ("value", "rank", "value_change", "rank_change"):
+            these = [f for f in figs if f.role == role and f.start > s + m.start()]
+            if len(these) == len(named):
+                for fig, name in zip(these, named, strict=True):
+                    fig.index_after = name
+
+    @staticmethod
+    def _has_rank(figs: list[Figure]) -> bool:
+        return any(f.role in ("rank", "rank_change") for f in figs)
+
+    def _component(self, index: str, start: int, pos: int) -> tuple[str, int | None]:
+        rules = cues.COMPONENT_RE.get(index)
+        if not rules:
+            return "total", None
+        seg = self.doc.text[start:pos]
+        clause = max([m.end() for m in re.finditer(r"[;]", seg)] + [0])
+        best: tuple[int, str] | None = None
+        for comp, rx in rules.items():
+            for m in rx.finditer(seg, clause):
+                if best is None or m.start() > best[0]:
+                    best = (m.start(), comp)
+        if best is None:
+            return "total", None
+        return best[1], start + best[0]
+
+    # ---- driver facts -----------------------------------------------------------------------
