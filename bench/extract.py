@@ -18,6 +18,7 @@ prediction of kind ``index`` whose value equals a gold ``internal`` figure of th
 Run: .venv/bin/python bench/extract.py [--verbose] [--sets vi_written en_written]
      .venv/bin/python bench/extract.py --self-test   (scores the gold and a perturbed copy; no extractor)
      .venv/bin/python bench/extract.py --heldout     (scores extract_gold/heldout/ instead, its own gold.csv)
+     .venv/bin/python bench/extract.py --final       (scores extract_gold/final/ instead, its own gold.csv)
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ SOURCES_CSV = GOLD_DIR / "texts" / "sources.csv"
 SETS = ("seeds", "articles", "vi_written", "en_written")
 HELDOUT_DIR = GOLD_DIR / "heldout"  # a held-out set the extractor was not tuned on (--heldout)
 HELDOUT_SETS = ("vi_heldout", "en_heldout")
+FINAL_DIR = GOLD_DIR / "final"  # the final set, used for no tuning at all (--final)
+FINAL_SETS = ("vi_final", "en_final")
 SET_LANG = {
     "seeds": "en",
     "articles": "en",
@@ -48,6 +51,8 @@ SET_LANG = {
     "en_written": "en",
     "vi_heldout": "vi",
     "en_heldout": "en",
+    "vi_final": "vi",
+    "en_final": "en",
 }
 GOLD_COLUMNS = [
     "set",
@@ -138,6 +143,8 @@ def set_dirs() -> dict[str, Path]:
         "en_written": GOLD_DIR / "texts" / "en",
         "vi_heldout": HELDOUT_DIR / "texts" / "vi",
         "en_heldout": HELDOUT_DIR / "texts" / "en",
+        "vi_final": FINAL_DIR / "texts" / "vi",
+        "en_final": FINAL_DIR / "texts" / "en",
     }
 
 
@@ -211,7 +218,7 @@ def published_years() -> dict[tuple[str, str], int | None]:
             years[("articles", row.file)] = (
                 int(row.year_of_article) if not blank(row.year_of_article) else None
             )
-    for sources in (SOURCES_CSV, HELDOUT_DIR / "texts" / "sources.csv"):
+    for sources in (SOURCES_CSV, HELDOUT_DIR / "texts" / "sources.csv", FINAL_DIR / "texts" / "sources.csv"):
         if sources.exists():
             for row in pd.read_csv(sources, dtype=str, keep_default_na=False).itertuples():
                 years[(row.set, row.file)] = int(row.published_year) if row.published_year else None
@@ -645,17 +652,26 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list false positives and false negatives")
     parser.add_argument("--self-test", action="store_true", help="score the gold and a perturbed copy")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
-    parser.add_argument(
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--heldout",
         action="store_true",
         help="score the held-out set (extract_gold/heldout/) instead of --sets",
     )
+    which.add_argument(
+        "--final",
+        action="store_true",
+        help="score the final set (extract_gold/final/) instead of --sets",
+    )
     args = parser.parse_args()
     exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     print("command: " + " ".join([exe, *sys.argv]))
-    gold_csv, sets = (
-        (HELDOUT_DIR / "gold.csv", HELDOUT_SETS) if args.heldout else (GOLD_CSV, tuple(args.sets))
-    )
+    if args.final:
+        gold_csv, sets = FINAL_DIR / "gold.csv", FINAL_SETS
+    elif args.heldout:
+        gold_csv, sets = HELDOUT_DIR / "gold.csv", HELDOUT_SETS
+    else:
+        gold_csv, sets = GOLD_CSV, tuple(args.sets)
     if args.self_test:
         return self_test(gold_csv, sets)
     gold = load_gold(gold_csv)
