@@ -92,7 +92,7 @@ SCORE_SHARE = re.compile(
 )
 """A share of one (DTI: 0.8241) needs no unit: four decimals below 1 are not a percentage."""
 LED = re.compile(r"\b(?:led|leads|leading|topped|tops|topping|dẫn đầu|đứng đầu)\b(?: in both)?", F)
-IN_A_GROUP = re.compile(r"\b(?:nhóm|group|top)\s+(?:\d+|mười|ten)\b[^.;,]{0,30}$", F)
+IN_A_GROUP = re.compile(r"\b(?:nhóm|group|top)\s+(?:\d+|mười|ten|fifteen)\b[^.;]{0,30}$", F)
 """Before 'dẫn đầu' / 'leading': "nhóm 10 địa phương dẫn đầu" is a group, not rank 1."""
 OR_MORE = re.compile(r"\s*(?:%|percent|points?|điểm)?\s*(?:or (?:higher|above|more)|and above|trở lên)", F)
 """After a score: "13 provinces scored 90 percent or higher" is a threshold, not a score."""
@@ -105,7 +105,7 @@ FIGURE_YEAR = re.compile(
 )
 """A year written right after a figure ("81.24 percent in 2018", "14th in 2021") is that figure's year."""
 SCORE_WEAK = re.compile(
-    rf"(?:\bwas|\bis|\bwere|\bare|\bat|\bwith|\bof|\blà|:|\bto|lên|\bfrom|\btừ)\s+(?P<num>{NUM})"
+    rf"(?:\bwas|\bis|\bwere|\bare|\bat|\bwith|\bof|\blà|:|\bto|lên|\bfrom|\btừ|ở mức|mức)\s+(?P<num>{NUM})"
     r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))",
     F,
 )
@@ -127,6 +127,8 @@ SCORE_AND = re.compile(
     rf"(?:%|percent|points?|điểm)\s+(?:và|and)\s+(?P<num>{NUM})\s*(?P<unit>%|percent|points?|điểm)", F
 )
 """The second of two scores: "đạt 83,32% và 89,81%" (respectively)."""
+SCORE_AFTER_NAME = re.compile(rf"\s+(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\b", F)
+"""A score right after a province's name in a list: "Hanoi 83.83 percent"."""
 SCORE_BARE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>points?|điểm)\b", F)
 """A score right after a component's name: "public administrative procedures 7.54 points"."""
 LED_THE_TABLE = re.compile(
@@ -145,7 +147,7 @@ REGIONAL = re.compile(
 INTERNAL_STRONG = re.compile(
     r"khối (?:cấp )?(?:huyện|xã|sở)|cấp huyện|cấp xã|among (?:the )?(?:districts|departments|communes)|"
     r"(?:district|commune|department)[- ]level|internal (?:assessment|ranking|evaluation)|đánh giá nội bộ|"
-    r"province'?s own",
+    r"province'?s own|nội bộ|khảo sát riêng|own survey|tự đánh giá",
     F,
 )
 """A sentence ranking districts, communes or departments: its figures are internal, whatever their index."""
@@ -207,13 +209,23 @@ ORDINALS = {
     "chín": 9,
     "mười": 10,
 }
+WHEN_CLAUSE = re.compile(
+    r"(?P<year>(?:19|20)\d\d)\)?,?\s+(?:when|khi)\b|(?:so với|compared (?:to|with)|than)\s+(?:năm\s+|in\s+)?"
+    r"(?P<year2>(?:19|20)\d\d),?\s+(?:when|khi)\b",
+    F,
+)
+"""A clause about an earlier year: "than in 2019, when the province scored 66.56 points"."""
+YEAR_RESULT = re.compile(
+    r"(?P<year>(?:19|20)\d\d)\s+(?:result|score|figure|ranking|kết quả|điểm số)\s+(?:of|was|là|đạt)\s*$", F
+)
+"""A figure named by its year: "its 2019 result of 66.75 points", "the 2022 figure of 43.44"."""
 _EN_ORD = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
 _VI_ORD = r"nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười"
 RANK_WORD = re.compile(
-    r"(?:\b(?:came|coming|ranked|ranks|ranking|placed|placing|finished|taking|took|securing|secured|"
-    rf"occupying|was|in|at)\s+(?:the\s+)?(?P<w1>{_EN_ORD})\b(?!\s+(?:time|year|quarter|half|consecutive))"
+    r"(?:\b(?:came(?: in)?|coming(?: in)?|ranked|ranks|ranking|placed|placing|finished|taking|took|securing|"
+    rf"secured|occupying|was|in|at)\s+(?:the\s+)?(?P<w1>{_EN_ORD})\b(?!\s+(?:time|year|quarter|half|consecutive))"
     rf"|\b(?P<w2>{_EN_ORD})\s+(?:place|position|with|out of|of the \d\d|of \d\d)\b"
-    rf"|(?<=, )(?P<w3>{_EN_ORD})\s*(?:with\b|\))"
+    rf"|(?<=, )(?P<w3>{_EN_ORD})\s*(?:with\b|\)|(?=,))"
     rf"|(?:xếp|đứng|vị trí|hạng|giữ vững vị trí)\s+thứ\s+(?P<w4>{_VI_ORD})\b(?!\s*/)"
     rf"|\bthứ\s+(?P<w5>{_VI_ORD})\s+(?:là|thuộc về)\b)",
     F,
@@ -292,7 +304,7 @@ QUAL_APPROX = re.compile(
 TARGET = re.compile(
     r"\b(?:striv\w*|aim(?:s|ed|ing)? (?:to|for|at)|target\w*|plans? to|planned to|will|goal|set to|"
     r"expect\w* to|endeavou?r\w*|requir\w*|must|should|to be completed|phấn đấu|mục tiêu|chỉ tiêu|đề ra|"
-    r"kế hoạch|sẽ|yêu cầu|nâng tỷ lệ|nhằm)\b",
+    r"kế hoạch|sẽ|yêu cầu|nâng tỷ lệ|nhằm|intend\w*|aspir\w*|phấn đấu|đặt mục tiêu)\b",
     F,
 )
 
@@ -310,7 +322,8 @@ NOT_INTERNAL = re.compile(
 )
 REPORTER = re.compile(
     r"(?:according to|based on|a report (?:of|by|from)|reported by|theo báo cáo của|theo|báo cáo của)"
-    r"[^,.;]{0,80}",
+    r"[^,.;]{0,80}|(?:the\s+)?(?:provincial\s+)?(?:Department|Sở)\s+[^,.;]{0,50}?\s+"
+    r"(?:said|says|reported|announced|cho biết|báo cáo)\b",
     F,
 )
 """Who reported a figure ("according to the Department of Home Affairs"): not the figure's subject."""

@@ -28,7 +28,10 @@ class DriverReading:
         if flow and periods:
             return periods[0][1], periods[0], 0.95
         history = [(m.start(), m.end()) for m in cues.DRIVER_HISTORY.finditer(seg)]
-        found = [(p, y) for p, y in _years(self.doc, s, e) if not any(a <= p - s < b for a, b in history)]
+        lo = s + max([m.end() for m in re.finditer(r";", seg[: num_start - s])] + [0])
+        semi = re.search(r";", seg[num_start - s :])
+        hi = num_start + semi.start() if semi else e  # the clause the figure is in
+        found = [(p, y) for p, y in _years(self.doc, lo, hi) if not any(a <= p - s < b for a, b in history)]
         if found:
             before = [y for p, y in found if p < num_start]
             return (before[-1] if before else found[0][1]), None, 0.95
@@ -45,6 +48,8 @@ class DriverReading:
             return period[1], period, 0.8
         if self.paragraph_year.get(sent.paragraph) is not None:
             return self.paragraph_year[sent.paragraph], None, 0.75
+        if base and self.last_year is not None and base - 1 <= self.last_year <= base:
+            return self.last_year, None, 0.65  # the year the article is about, named earlier
         if base and self.doc.published:
             return base, None, 0.6
         if period:
@@ -76,6 +81,10 @@ class DriverReading:
             clause = self._clause_start(a, s)
             qualifier = self._qualifier(clause if clause > s else s, a)
             year, period, y_conf = self._driver_year(indicator, s, e, a, sent)
+            if qualifier == "target":  # "phấn đấu 80% ... vào năm 2025": the target's own year
+                ahead = [y for p, y in _years(self.doc, b, e) if not re.search(r"[;]", self.doc.text[b:p])]
+                if ahead:
+                    year, period, y_conf = ahead[0], None, 0.9
             if period and qualifier == "exact":
                 qualifier = "period"
             province, p_conf = self._province(s, a, e)
@@ -85,7 +94,9 @@ class DriverReading:
                 cues.INTERNAL.search(cues.REPORTER.sub(" ", self.doc.text[window_start:a]))
             ) or bool(cues.INTERNAL.search(self._after_clause(b, e)[:40]))
             internal = internal and not cues.NOT_INTERNAL.search(self.doc.text[s : b + 80])
-            internal = internal or bool(cues.INTERNAL_STRONG.search(self.doc.text[s:a]))
+            internal = internal or bool(
+                cues.INTERNAL_STRONG.search(self.doc.text[self._clause_start(a, s) : a])
+            )
             qs, qe = min(cue_a, a), max(cue_b, b)
             if re.match(r"\s*(?:%|percent|per cent)", self.doc.text[b : b + 10]) and qe == b:
                 qe = b + len(re.match(r"\s*(?:%|percent|per cent)", self.doc.text[b : b + 10]).group())

@@ -19,7 +19,9 @@ PCT = r"\s*(?:%|percent\b|per cent\b|phần trăm)"
 
 
 def _gap(n: int) -> str:
-    return r"[^.;%]{0," + str(n) + "}?"
+    """Up to ``n`` characters within one clause: no sentence end, no other percentage, no second
+    statement ("... on time in 2015 and that the province intends to put 100 percent")."""
+    return r"(?:(?!\bthat\b|\bwhile\b|\bbut\b|nhưng|trong khi)[^.;%]){0," + str(n) + "}?"
 
 
 ONLINE = (
@@ -50,6 +52,30 @@ class Rule:
 
 RULES: list[Rule] = [
     Rule("online_services_full_process_count", _r(r"\bNUM\s+" + FULL + r"\s+" + ONLINE), False),
+    Rule(
+        "online_services_full_process_count",
+        _r(r"\bNUM\s+(?:public |online )?services\s+(?:were|are|have been)\s+(?:offered|provided)\s+" + FULL),
+        False,
+    ),
+    Rule(
+        "online_services_level4_share",
+        _r(
+            r"\bNUM"
+            + PCT
+            + r"\s+(?:thủ tục|(?:administrative )?procedures|dịch vụ)"
+            + _gap(60)
+            + r"(?:mức(?: độ)? (?:3,? (?:và )?)?4|levels? (?:3 and )?4)"
+        ),
+        True,
+    ),
+    Rule(
+        "procedures_count",
+        _r(
+            r"(?:\bcó|\bhas|\bhave|\bhad)\s+NUM\s+(?:thủ tục hành chính|administrative procedures)\b"
+            r"(?!\s+(?:được|mức|đủ|có|were|are|đã|thực hiện))"
+        ),
+        False,
+    ),
     Rule(
         "online_services_full_process_count",
         _r(r"\bNUM\s+(?:thủ tục(?: hành chính)?|(?:administrative )?procedures|services)" + _gap(60) + FULL),
@@ -192,6 +218,14 @@ RULES: list[Rule] = [
     Rule(
         "procedures_count",
         _r(
+            r"\bNUM\s+administrative procedures\s+(?:were|are)\s+(?:under|within) (?:the |its |their )?"
+            r"(?:province'?s |provincial )?(?:authority|jurisdiction|competence)"
+        ),
+        False,
+    ),
+    Rule(
+        "procedures_count",
+        _r(
             r"(?:tổng số|bộ) thủ tục hành chính[^.;]{0,60}?(?:là|gồm|có|đạt)\s+NUM"
             r"(?!" + PCT + r")"
         ),
@@ -220,15 +254,16 @@ RULES: list[Rule] = [
 
 STAFF_CUE = re.compile(
     r"(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|decreas\w*|tinh giản|cắt giảm|giảm)\s+(?:the\s+|of\s+)?"
-    r"(?:[\w%.,-]+\s+){0,5}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants)|"
+    r"(?:[\w%.,-]+\s+){0,5}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants|"
+    r"positions|posts)|"
     r"(?:staff\w*|payroll|biên chế|người làm việc)\s+(?:[\w-]+\s+){0,6}?(?:downsiz\w*|streamlin\w*|reduc\w*|"
     r"cut\w*|tinh giản|cắt giảm|giảm|decreased|fell)",
     F,
 )
 STAFF_PCT = re.compile(rf"(?P<num>{NUM}){PCT}", F)
 STAFF_PERSONS = re.compile(
-    rf"(?P<num>{NUM})\s*(?:people|persons|staff|(?:public )?employees|officials|civil servants|cadres|"
-    r"positions|người|biên chế)",
+    rf"(?P<num>{NUM})\s*(?:people|persons|staff|(?:public )?employees|officials|"
+    r"civil servants?(?: positions)?|cadres|positions|người|biên chế)",
     F,
 )
 ADMIN = re.compile(

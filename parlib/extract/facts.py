@@ -80,7 +80,7 @@ class Reader(IndexReading, DriverReading):
         return "\n\n" not in self.doc.text[a:b]
 
     def _internal(self, start: int, pos: int, end: int, sentence_start: int, sentence_end: int) -> bool:
-        if cues.INTERNAL_STRONG.search(self.doc.text[sentence_start:pos]):
+        if cues.INTERNAL_STRONG.search(self.doc.text[self._clause_start(pos, sentence_start) : pos]):
             return True
         window = self.doc.text[start:pos] + " " + self._after_clause(end, sentence_end)
         window = cues.REPORTER.sub(" ", window)

@@ -173,7 +173,9 @@ class IndexReading:
                 figs.append(Figure("value", s + m.start("num"), s + m.end("num"), val, token=m["num"]))
                 taken.append((m.start("num"), m.end("num")))
         for mention in self.doc.mentions_in(s, e):
-            m = cues.SCORE_PAREN.match(self.doc.text, mention.end)
+            m = cues.SCORE_PAREN.match(self.doc.text, mention.end) or cues.SCORE_AFTER_NAME.match(
+                self.doc.text, mention.end
+            )
             if m and free(m.start() - s, m.end() - s):
                 val = numbers.read_value(m["num"])
                 if val is not None:
@@ -181,9 +183,35 @@ class IndexReading:
                         Figure("value", m.start("num"), m.end("num"), val, token=m["num"], paren=True)
                     )
                     taken.append((m.start() - s, m.end() - s))
+        figs.sort(key=lambda f: f.start)
+        multi_year = len({y for _, y in _years(self.doc, s, e)}) > 1
+        previous: Figure | None = None
         for fig in figs:
             fig.year = self._figure_year(fig, s)
-        return sorted(figs, key=lambda f: f.start)
+            between = self.doc.text[previous.end : fig.start] if previous else ""
+            if (
+                fig.year is None
+                and previous is not None
+                and previous.year is not None
+                and re.match(
+                    r"[^.;]{0,40}?\b(?:when|khi|and (?:was|it was|ranked|came)|và (?:đứng|xếp|được))\b",
+                    between,
+                    cues.F,
+                )
+            ):
+                fig.year = previous.year  # "... 66.56 points and was placed 19th": the same earlier year
+            if fig.year is None and multi_year:
+                fig.year = self._clause_year(fig, s)
+            previous = fig
+        return figs
+
+    def _clause_year(self, fig: Figure, s: int) -> int | None:
+        """In a sentence naming several years ("Năm 2011 ... đạt 59,63 điểm; sang năm 2012 tụt xuống
+        vị trí thứ 44"), the year that opens the figure's own clause."""
+        before = self.doc.text[s : fig.start]
+        clause = max([m.end() for m in re.finditer(r"[;]|, (?:sang|đến|and in|while in)\b", before)] + [0])
+        found = [y for p, y in _years(self.doc, s + clause, fig.start)]
+        return found[-1] if found else None
 
     def _figure_year(self, fig: Figure, s: int) -> int | None:
         """The year written with a figure: right after it ("81.24 percent in 2018"), or before the
@@ -191,6 +219,22 @@ class IndexReading:
         m = cues.FIGURE_YEAR.match(self.doc.text, fig.end)
         if m and fig.role in ("value", "rank"):
             return int(m["year"])
+        if re.search(
+            r"\b(?:up|down|rising|falling|climbing|slipping) from\s+(?:the\s+)?$|\btừ\s+(?:vị trí\s+)?$",
+            self.doc.text[max(s, fig.start - 25) : fig.start],
+            cues.F,
+        ):
+            later = re.match(
+                r"[^.;]{0,40}?\b(?:in|for|năm)\s+((?:19|20)\d\d)\b", self.doc.text[fig.end : fig.end + 60]
+            )
+            if later:
+                return int(later.group(1))  # "down from third place in the first DTI, for 2020"
+        named = cues.YEAR_RESULT.search(self.doc.text[max(s, fig.start - 40) : fig.start])
+        if named:
+            return int(named["year"])
+        when = list(cues.WHEN_CLAUSE.finditer(self.doc.text, s, fig.start))
+        if when and not re.search(r"[.;]", self.doc.text[when[-1].end() : fig.start]):
+            return int(when[-1]["year"] or when[-1]["year2"])
         before = self.doc.text[s : fig.start]
         opened = before.rfind("(")
         if opened > before.rfind(")") and opened >= 0:
@@ -295,7 +339,11 @@ class IndexReading:
             ]
             if cues.NATIONAL.search(lead) and not self.doc.mentions_in(max(s, fig.start - 60), fig.start):
                 continue  # a national average or total, not a province's figure
+            if cues.TARGET.search(self.doc.text[self._clause_start(fig.start, s) : fig.start]):
+                continue  # an index target ("aims to raise that figure to 100") is never a score
             component, comp_pos = self._component(index, anchor if anchor is not None else s, fig.start)
+            if component == "total":
+                component = self._component_after(index, fig.end, e) or component
             start = anchor if anchor is not None else s
             if fig.role == "value":
                 total = component == "total"
@@ -408,6 +456,22 @@ class IndexReading:
     @staticmethod
     def _has_rank(figs: list[Figure]) -> bool:
         return any(f.role in ("rank", "rank_change") for f in figs)
+
+    def _component_after(self, index: str, end: int, e: int) -> str | None:
+        """A component named right after its figure: "7.94 points in public service delivery",
+        "0.3678 for digital society"."""
+        rules = cues.COMPONENT_RE.get(index, {})
+        m = re.match(
+            r"\s*(?:%|percent|points?|điểm)?\s*(?:for|in|on|về|ở)\s+(?:the\s+)?", self.doc.text[end:e]
+        )
+        if not m:
+            return None
+        ahead = self.doc.text[end + m.end() : min(e, end + m.end() + 60)]
+        for comp, rx in rules.items():
+            found = rx.match(ahead)
+            if found:
+                return comp
+        return None
 
     def _component(self, index: str, start: int, pos: int) -> tuple[str, int | None]:
         rules = cues.COMPONENT_RE.get(index)
