@@ -19,6 +19,7 @@ Run: .venv/bin/python bench/extract.py [--verbose] [--sets vi_written en_written
      .venv/bin/python bench/extract.py --self-test   (scores the gold and a perturbed copy; no extractor)
      .venv/bin/python bench/extract.py --heldout     (scores extract_gold/heldout/ instead, its own gold.csv)
      .venv/bin/python bench/extract.py --final       (scores extract_gold/final/ instead, its own gold.csv)
+     .venv/bin/python bench/extract.py --audit       (scores extract_gold/audit/ instead, its own gold.csv)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ HELDOUT_DIR = GOLD_DIR / "heldout"  # a held-out set the extractor was not tuned
 HELDOUT_SETS = ("vi_heldout", "en_heldout")
 FINAL_DIR = GOLD_DIR / "final"  # the final set, used for no tuning at all (--final)
 FINAL_SETS = ("vi_final", "en_final")
+AUDIT_DIR = GOLD_DIR / "audit"  # an audit set written after all others were used for tuning (--audit)
+AUDIT_SETS = ("vi_audit", "en_audit")
 SET_LANG = {
     "seeds": "en",
     "articles": "en",
@@ -53,6 +56,8 @@ SET_LANG = {
     "en_heldout": "en",
     "vi_final": "vi",
     "en_final": "en",
+    "vi_audit": "vi",
+    "en_audit": "en",
 }
 GOLD_COLUMNS = [
     "set",
@@ -145,6 +150,8 @@ def set_dirs() -> dict[str, Path]:
         "en_heldout": HELDOUT_DIR / "texts" / "en",
         "vi_final": FINAL_DIR / "texts" / "vi",
         "en_final": FINAL_DIR / "texts" / "en",
+        "vi_audit": AUDIT_DIR / "texts" / "vi",
+        "en_audit": AUDIT_DIR / "texts" / "en",
     }
 
 
@@ -218,7 +225,12 @@ def published_years() -> dict[tuple[str, str], int | None]:
             years[("articles", row.file)] = (
                 int(row.year_of_article) if not blank(row.year_of_article) else None
             )
-    for sources in (SOURCES_CSV, HELDOUT_DIR / "texts" / "sources.csv", FINAL_DIR / "texts" / "sources.csv"):
+    for sources in (
+        SOURCES_CSV,
+        HELDOUT_DIR / "texts" / "sources.csv",
+        FINAL_DIR / "texts" / "sources.csv",
+        AUDIT_DIR / "texts" / "sources.csv",
+    ):
         if sources.exists():
             for row in pd.read_csv(sources, dtype=str, keep_default_na=False).itertuples():
                 years[(row.set, row.file)] = int(row.published_year) if row.published_year else None
@@ -663,10 +675,17 @@ def main() -> int:
         action="store_true",
         help="score the final set (extract_gold/final/) instead of --sets",
     )
+    which.add_argument(
+        "--audit",
+        action="store_true",
+        help="score the audit set (extract_gold/audit/) instead of --sets",
+    )
     args = parser.parse_args()
     exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     print("command: " + " ".join([exe, *sys.argv]))
-    if args.final:
+    if args.audit:
+        gold_csv, sets = AUDIT_DIR / "gold.csv", AUDIT_SETS
+    elif args.final:
         gold_csv, sets = FINAL_DIR / "gold.csv", FINAL_SETS
     elif args.heldout:
         gold_csv, sets = HELDOUT_DIR / "gold.csv", HELDOUT_SETS
