@@ -92,7 +92,7 @@ SCORE_SHARE = re.compile(
 )
 """A share of one (DTI: 0.8241) needs no unit: four decimals below 1 are not a percentage."""
 LED = re.compile(r"\b(?:led|leads|leading|topped|tops|topping|dẫn đầu|đứng đầu)\b(?: in both)?", F)
-IN_A_GROUP = re.compile(r"\b(?:nhóm|group|top)\s+(?:\d+|mười|ten|fifteen)\b[^.;]{0,30}$", F)
+IN_A_GROUP = re.compile(r"\b(?:nhóm|group|top)\b(?:\s+[\w,]+){0,5}\s*$", F)
 """Before 'dẫn đầu' / 'leading': "nhóm 10 địa phương dẫn đầu" is a group, not rank 1."""
 OR_MORE = re.compile(r"\s*(?:%|percent|points?|điểm)?\s*(?:or (?:higher|above|more)|and above|trở lên)", F)
 """After a score: "13 provinces scored 90 percent or higher" is a threshold, not a score."""
@@ -105,7 +105,8 @@ FIGURE_YEAR = re.compile(
 )
 """A year written right after a figure ("81.24 percent in 2018", "14th in 2021") is that figure's year."""
 SCORE_WEAK = re.compile(
-    rf"(?:\bwas|\bis|\bwere|\bare|\bat|\bwith|\bof|\blà|:|\bto|lên|\bfrom|\btừ|ở mức|mức)\s+(?P<num>{NUM})"
+    rf"(?:\bwas|\bis|\bwere|\bare|\bat|\bwith|\bof|\blà|:|\bto|lên|\bfrom|\btừ|ở mức|mức|còn|chỉ)\s+"
+    rf"(?P<num>{NUM})"
     r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))",
     F,
 )
@@ -129,6 +130,16 @@ SCORE_AND = re.compile(
 """The second of two scores: "đạt 83,32% và 89,81%" (respectively)."""
 SCORE_AFTER_NAME = re.compile(rf"\s+(?P<num>{NUM})\s*(?:%|percent|per cent|points?|điểm)\b", F)
 """A score right after a province's name in a list: "Hanoi 83.83 percent"."""
+SCORE_AFTER_RANK = re.compile(
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+"
+    rf"(?:place\s+)?(?:with|at)\s+(?P<num>{NUM})(?![\d%])",
+    F,
+)
+"""A score after an ordinal: "Hai Phong tenth with 68.73", "came fourth at 0.777"."""
+MERGED_WITH = re.compile(
+    r"(?:merged with|sáp nhập(?: với)?|hợp nhất(?: với)?|together with|cùng với)\b[^.;]{0,40}$", F
+)
+"""Before a province named in an apposition ("HCMC, now merged with Binh Duong and ..."): not the subject."""
 SCORE_BARE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>points?|điểm)\b", F)
 """A score right after a component's name: "public administrative procedures 7.54 points"."""
 LED_THE_TABLE = re.compile(
@@ -223,7 +234,7 @@ _EN_ORD = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
 _VI_ORD = r"nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười"
 RANK_WORD = re.compile(
     r"(?:\b(?:came(?: in)?|coming(?: in)?|ranked|ranks|ranking|placed|placing|finished|taking|took|securing|"
-    rf"secured|occupying|was|in|at)\s+(?:the\s+)?(?P<w1>{_EN_ORD})\b(?!\s+(?:time|year|quarter|half|consecutive))"
+    rf"secured|occupying|kept|retained|held|maintained|to|from|was|in|at)\s+(?:the\s+)?(?P<w1>{_EN_ORD})\b(?!\s+(?:time|year|quarter|half|consecutive))"
     rf"|\b(?P<w2>{_EN_ORD})\s+(?:place|position|with|out of|of the \d\d|of \d\d)\b"
     rf"|(?<=, )(?P<w3>{_EN_ORD})\s*(?:with\b|\)|(?=,))"
     rf"|(?:xếp|đứng|vị trí|hạng|giữ vững vị trí)\s+thứ\s+(?P<w4>{_VI_ORD})\b(?!\s*/)"
@@ -258,7 +269,8 @@ CHANGE_AND_RANK = re.compile(
 UP_RE = re.compile(rf"^(?:{UP})$", F)
 DRIVER_HISTORY = re.compile(
     rf"(?:{UP}|{DOWN})\s+(?:from|so với|từ)\s+(?:about\s+|khoảng\s+|nearly\s+|gần\s+)?(?P<num>{NUM})\s*"
-    r"(?:%|percent|per cent)\s+(?:in|năm)\s+(?P<year>(?:19|20)\d\d)\b",
+    r"(?:%|percent|per cent)\s+"
+    r"(?:(?:in|năm)\s+(?P<year>(?:19|20)\d\d)\b|(?P<last>last year|năm ngoái|năm trước))",
     F,
 )
 """After a driver share: its earlier value with its year ("up from about 38 percent in 2022")."""

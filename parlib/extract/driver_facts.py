@@ -48,8 +48,6 @@ class DriverReading:
             return period[1], period, 0.8
         if self.paragraph_year.get(sent.paragraph) is not None:
             return self.paragraph_year[sent.paragraph], None, 0.75
-        if base and self.last_year is not None and base - 1 <= self.last_year <= base:
-            return self.last_year, None, 0.65  # the year the article is about, named earlier
         if base and self.doc.published:
             return base, None, 0.6
         if period:
@@ -123,12 +121,14 @@ class DriverReading:
             history = cues.DRIVER_HISTORY.search(self.doc.text, b, e) if percent else None
             if history and not any(x <= history.start("num") < y for _, x, y, _ in hits):
                 earlier = numbers.read_value(history["num"])
-                if earlier is not None:  # "... up from about 38 percent in 2022": the same indicator then
+                base = self.doc.published or self.doc.event_year
+                then = int(history["year"]) if history["year"] else (base - 1 if base else None)
+                if earlier is not None and then is not None:  # "... up from about 38 percent in 2022"
                     row = dict(self.rows[-1])
                     about = cues.QUAL_APPROX.search(self.doc.text[history.start() : history.start("num")])
                     row.update(
                         value=earlier,
-                        year=int(history["year"]),
+                        year=then,
                         qualifier="approx" if about else "exact",
                         period_start=None,
                         period_end=None,

@@ -21,7 +21,7 @@ PCT = r"\s*(?:%|percent\b|per cent\b|phần trăm)"
 def _gap(n: int) -> str:
     """Up to ``n`` characters within one clause: no sentence end, no other percentage, no second
     statement ("... on time in 2015 and that the province intends to put 100 percent")."""
-    return r"(?:(?!\bthat\b|\bwhile\b|\bbut\b|nhưng|trong khi)[^.;%]){0," + str(n) + "}?"
+    return r"(?:(?!\bthat\b|\bwhile\b|\bbut\b|nhưng|trong khi|, and\b|, và\b)[^.;%]){0," + str(n) + "}?"
 
 
 ONLINE = (
@@ -186,6 +186,14 @@ RULES: list[Rule] = [
         True,
     ),
     Rule(
+        "online_dossiers_share",
+        _r(
+            r"\bNUM" + PCT + r"\s+(?:were|was|are|is|được)\s+(?:submitted|filed|received|processed|made|nộp|"
+            r"tiếp nhận)\s+(?:online|trực tuyến)"
+        ),
+        True,
+    ),
+    Rule(
         "staff_count",
         _r(
             r"(?:tổng số|total (?:number of )?)\s*(?:cán bộ|cadres|staff|civil servants)[^.;]{0,70}?"
@@ -235,7 +243,7 @@ RULES: list[Rule] = [
         "units_cut_count",
         _r(
             r"(?:reduc\w*|cut\w*|decreas\w*|eliminat\w*|abolish\w*|giảm|cắt giảm|"
-            r"sắp xếp giảm|giải thể)\s+(?:by\s+)?NUM\s+(?:\w+\s+){0,2}?"
+            r"sắp xếp giảm|giải thể)\s+(?:by\s+)?NUM\s+(?:[\w-]+\s+){0,2}?"
             r"(?:units|agencies|divisions|organi[sz]ations|"
             r"focal points|bodies|đơn vị|cơ quan|phòng|đầu mối|tổ chức)"
         ),
@@ -254,7 +262,7 @@ RULES: list[Rule] = [
 
 STAFF_CUE = re.compile(
     r"(?:downsiz\w*|streamlin\w*|reduc\w*|cut\w*|decreas\w*|tinh giản|cắt giảm|giảm)\s+(?:the\s+|of\s+)?"
-    r"(?:[\w%.,-]+\s+){0,5}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants|"
+    r"(?:[\w%.,-]+\s+){0,7}?(?:staff\w*|payroll\w*|personnel|workforce|employees|biên chế|civil servants?|"
     r"positions|posts)|"
     r"(?:staff\w*|payroll|biên chế|người làm việc)\s+(?:[\w-]+\s+){0,6}?(?:downsiz\w*|streamlin\w*|reduc\w*|"
     r"cut\w*|tinh giản|cắt giảm|giảm|decreased|fell)",

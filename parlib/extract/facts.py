@@ -63,7 +63,11 @@ class Reader(IndexReading, DriverReading):
         return None
 
     def _province(self, start: int, pos: int, sentence_end: int) -> tuple[str | None, float]:
-        inside = [m for m in self.doc.mentions_in(start, sentence_end)]
+        inside = [
+            m
+            for m in self.doc.mentions_in(start, sentence_end)
+            if not cues.MERGED_WITH.search(self.doc.text[max(start, m.start - 60) : m.start])
+        ]
         before = [m for m in inside if m.end <= pos]
         if before:
             return before[-1].province_id, 1.0

@@ -142,6 +142,7 @@ class IndexReading:
             cues.SCORE_BRACKETED,
             cues.SCORE_HISTORY,
             cues.SCORE_AND,
+            cues.SCORE_AFTER_RANK,
         ):
             for m in rx.finditer(seg):
                 if not free(m.start("num"), m.end("num")):
@@ -232,6 +233,11 @@ class IndexReading:
         named = cues.YEAR_RESULT.search(self.doc.text[max(s, fig.start - 40) : fig.start])
         if named:
             return int(named["year"])
+        bracket = re.search(
+            r"\((?:năm|in)\s+((?:19|20)\d\d)\s*:\s*$", self.doc.text[max(s, fig.start - 20) : fig.start]
+        )
+        if bracket:
+            return int(bracket.group(1))  # "(năm 2015: 5.18 điểm)"
         when = list(cues.WHEN_CLAUSE.finditer(self.doc.text, s, fig.start))
         if when and not re.search(r"[.;]", self.doc.text[when[-1].end() : fig.start]):
             return int(when[-1]["year"] or when[-1]["year2"])
