@@ -20,6 +20,7 @@ Run: .venv/bin/python bench/extract.py [--verbose] [--sets vi_written en_written
      .venv/bin/python bench/extract.py --heldout     (scores extract_gold/heldout/ instead, its own gold.csv)
      .venv/bin/python bench/extract.py --final       (scores extract_gold/final/ instead, its own gold.csv)
      .venv/bin/python bench/extract.py --audit       (scores extract_gold/audit/ instead, its own gold.csv)
+     .venv/bin/python bench/extract.py --blind       (scores extract_gold/blind/ instead, its own gold.csv)
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ FINAL_DIR = GOLD_DIR / "final"  # the final set, used for no tuning at all (--fi
 FINAL_SETS = ("vi_final", "en_final")
 AUDIT_DIR = GOLD_DIR / "audit"  # an audit set written after all others were used for tuning (--audit)
 AUDIT_SETS = ("vi_audit", "en_audit")
+BLIND_DIR = GOLD_DIR / "blind"  # a blind set written after the audit set was used for tuning (--blind)
+BLIND_SETS = ("vi_blind", "en_blind")
 SET_LANG = {
     "seeds": "en",
     "articles": "en",
@@ -58,6 +61,8 @@ SET_LANG = {
     "en_final": "en",
     "vi_audit": "vi",
     "en_audit": "en",
+    "vi_blind": "vi",
+    "en_blind": "en",
 }
 GOLD_COLUMNS = [
     "set",
@@ -152,6 +157,8 @@ def set_dirs() -> dict[str, Path]:
         "en_final": FINAL_DIR / "texts" / "en",
         "vi_audit": AUDIT_DIR / "texts" / "vi",
         "en_audit": AUDIT_DIR / "texts" / "en",
+        "vi_blind": BLIND_DIR / "texts" / "vi",
+        "en_blind": BLIND_DIR / "texts" / "en",
     }
 
 
@@ -230,6 +237,7 @@ def published_years() -> dict[tuple[str, str], int | None]:
         HELDOUT_DIR / "texts" / "sources.csv",
         FINAL_DIR / "texts" / "sources.csv",
         AUDIT_DIR / "texts" / "sources.csv",
+        BLIND_DIR / "texts" / "sources.csv",
     ):
         if sources.exists():
             for row in pd.read_csv(sources, dtype=str, keep_default_na=False).itertuples():
@@ -680,10 +688,17 @@ def main() -> int:
         action="store_true",
         help="score the audit set (extract_gold/audit/) instead of --sets",
     )
+    which.add_argument(
+        "--blind",
+        action="store_true",
+        help="score the blind set (extract_gold/blind/) instead of --sets",
+    )
     args = parser.parse_args()
     exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     print("command: " + " ".join([exe, *sys.argv]))
-    if args.audit:
+    if args.blind:
+        gold_csv, sets = BLIND_DIR / "gold.csv", BLIND_SETS
+    elif args.audit:
         gold_csv, sets = AUDIT_DIR / "gold.csv", AUDIT_SETS
     elif args.final:
         gold_csv, sets = FINAL_DIR / "gold.csv", FINAL_SETS
