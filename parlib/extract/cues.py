@@ -79,7 +79,7 @@ COMPONENT_RE = {
 
 SCORE_UNIT = r"(?:\s*(?P<unit>%|percent|per cent|points?|điểm))"
 SCORE_STRONG = re.compile(
-    r"(?:reach(?:ed|ing|es)?|scor(?:ed|ing|es)|attain(?:ed|ing|s)?|achiev(?:ed|ing|es)|got|gained|earn(?:ed|s)?|"
+    r"(?:reach(?:ed|ing|es)?|scor(?:ed|ing|es)|attain(?:ed|ing|s)?|achiev(?:ed|ing|es)|got|gained|earn(?:ed|s)?|obtain(?:ed|s)?|"
     r"stood at|stands at|recorded|(?:total |overall )?score of|đạt(?: được)?|với|được|ghi nhận|giành)\s+"
     r"(?:a\s+|the\s+)?(?:total\s+|overall\s+)?(?:score\s+of\s+|rate\s+of\s+)?"
     rf"(?P<num>{NUM}){SCORE_UNIT}?",
@@ -158,7 +158,8 @@ REGIONAL = re.compile(
 INTERNAL_STRONG = re.compile(
     r"khối (?:cấp )?(?:huyện|xã|sở)|cấp huyện|cấp xã|among (?:the )?(?:districts|departments|communes)|"
     r"(?:district|commune|department)[- ]level|internal (?:assessment|ranking|evaluation)|đánh giá nội bộ|"
-    r"province'?s own|nội bộ|khảo sát riêng|own survey|tự đánh giá",
+    r"province'?s own|nội bộ|khảo sát riêng|own survey|tự đánh giá|\bDDCI\b|"
+    r"district[- ]level competitiveness|department and district|cấp sở, ban, ngành",
     F,
 )
 """A sentence ranking districts, communes or departments: its figures are internal, whatever their index."""
@@ -323,6 +324,7 @@ TARGET = re.compile(
 INTERNAL = re.compile(
     r"\b(?:district|commune|ward|town|huyện|xã(?! hội)|phường|thị xã|thị trấn)s?\b|\bdepartment of\b|"
     r"\bthe department\b|(?-i:\bSở [A-ZĐ])\w*|\bstate treasury\b|\bkho bạc\b|\bthe agency\b|\bkhối sở\b|"
+    r"(?-i:\bThành phố [A-ZĐ])|(?-i:\bTP\.? ?[A-ZĐ][a-zà-ỹ])|\bcity of [A-Z]|"
     r"\bbank\b|\btrung tâm\b|\bcent(?:re|er)s?\b|\bprovince'?s own\b",
     F,
 )

@@ -89,7 +89,7 @@ class DriverReading:
             cue_a, cue_b = self._cue_span.get((a, b), (min(a, self._staff_cue(s, e)), b))
             window_start = max(s, self._last_mention_before(a, s))
             internal = bool(
-                cues.INTERNAL.search(cues.REPORTER.sub(" ", self.doc.text[window_start:a]))
+                cues.INTERNAL.search(cues.REPORTER.sub(" ", self._unnamed(window_start, a)))
             ) or bool(cues.INTERNAL.search(self._after_clause(b, e)[:40]))
             internal = internal and not cues.NOT_INTERNAL.search(self.doc.text[s : b + 80])
             internal = internal or bool(

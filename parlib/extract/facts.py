@@ -86,11 +86,19 @@ class Reader(IndexReading, DriverReading):
     def _internal(self, start: int, pos: int, end: int, sentence_start: int, sentence_end: int) -> bool:
         if cues.INTERNAL_STRONG.search(self.doc.text[self._clause_start(pos, sentence_start) : pos]):
             return True
-        window = self.doc.text[start:pos] + " " + self._after_clause(end, sentence_end)
+        window = self._unnamed(start, pos) + " " + self._after_clause(end, sentence_end)
         window = cues.REPORTER.sub(" ", window)
         return bool(cues.INTERNAL.search(window)) and not cues.NOT_INTERNAL.search(
             self.doc.text[sentence_start:end]
         )
+
+    def _unnamed(self, start: int, end: int) -> str:
+        """``text[start:end]`` with the provinces' names blanked: "Thành phố Hồ Chí Minh" is a province,
+        "Thành phố Long Xuyên" a city inside one (an internal subject)."""
+        chars = list(self.doc.text[start:end])
+        for m in self.doc.mentions_in(start, end):
+            chars[m.start - start : m.end - start] = " " * (m.end - m.start)
+        return "".join(chars)
 
     def _after_clause(self, end: int, limit: int | None = None) -> str:
         rest = self.doc.text[end : min(end + 60, limit if limit is not None else end + 60)]
