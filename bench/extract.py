@@ -64,26 +64,8 @@ SET_LANG = {
     "vi_blind": "vi",
     "en_blind": "en",
 }
-GOLD_COLUMNS = [
-    "set",
-    "file",
-    "lang",
-    "province_id",
-    "kind",
-    "index",
-    "component",
-    "year",
-    "value",
-    "unit",
-    "rank",
-    "rank_of",
-    "value_change",
-    "rank_change",
-    "qualifier",
-    "period_start",
-    "period_end",
-    "quote",
-]
+NOT_IN_GOLD = ("file", "province", "start", "end", "confidence")
+"""Fact columns a labeller does not write: the file is named per set, the rest is the extractor's."""
 COMPONENTS = {
     "PAPI": {
         "participation",
@@ -128,6 +110,11 @@ TARGETS = {
     ("driver", "indicator"): 0.80,
 }
 TARGET_SECONDS_PER_100 = 10.0
+
+
+def gold_columns() -> list[str]:
+    """``set, file, lang`` then the fact columns of ``parlib.extract.vocab`` a labeller writes."""
+    return ["set", "file", "lang", *[c for c in load_vocab().FACT_COLUMNS if c not in NOT_IN_GOLD]]
 
 
 def load_vocab():
@@ -217,10 +204,11 @@ def value_equal(pred, gold: str) -> bool:
 
 def load_gold(path: Path = GOLD_CSV) -> pd.DataFrame:
     gold = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    columns = gold_columns()
+    missing = [c for c in columns if c not in gold.columns]
     if missing:
         raise SystemExit(f"{path}: missing columns {missing}")
-    return gold[GOLD_COLUMNS].copy()
+    return gold[columns].copy()
 
 
 def published_years() -> dict[tuple[str, str], int | None]:
