@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -243,6 +244,10 @@ def test_html_has_no_code_input(batch):
     assert "vnd.parlib.record" not in page
     # kernels get the inline backend even though pytest (and make) export MPLBACKEND=Agg
     assert "MPLBACKEND=module://matplotlib_inline" in page
+    # offline: no script or stylesheet from the network (nbconvert's lab template loads require.js
+    # and MathJax from cdnjs; the report template leaves them out)
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
+    assert "cdnjs" not in page and "require.min.js" not in page and "mathjax" not in page.lower()
 
 
 def test_executed_notebook_keeps_parameters_and_records(batch):

@@ -23,7 +23,9 @@ def to_html(notebook: Path, title: str) -> str:
     """HTML of an executed notebook without code input or prompts.
 
     Cells tagged ``remove-cell`` and outputs that carry recorded values (``RECORD_MIMETYPE``) are
-    dropped. nbconvert's default "lab" template.
+    dropped. The template is nbconvert's "lab" without the scripts it loads from CDNs (require.js,
+    MathJax, mermaid; parlib/reports/html_template/offline): a report opens offline and sends no
+    request. Its figures are embedded PNGs and its style is inline.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -33,7 +35,13 @@ def to_html(notebook: Path, title: str) -> str:
     for cell in nb.cells:  # recorded values are machine-readable data, not part of the page
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if RECORD_MIMETYPE not in o.get("data", {})]
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_template_basedirs=[str(Path(__file__).with_name("html_template"))],
+        template_name="offline",
+    )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove-cell", "remove_cell"}, enabled=True), enabled=True
     )
