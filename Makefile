@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND ?= Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help install data panel reports golden test lint lab bench clean
+.PHONY: help install data panel reports golden test lint lab open bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: panel ## start JupyterLab on the project (make lab PORT=8899); open the URL it prints
 	$(BIN)/jupyter lab --notebook-dir=. --no-browser --port=$(PORT) $(ALLOW_ROOT)
+
+OPEN_PORT ?= 8000
+open: $(STAMP) ## serve reports/ on localhost (make open OPEN_PORT=8001) and print the index page's address
+	$(BIN)/parlib open --port $(OPEN_PORT)
 
 bench: panel ## run the benchmarks in bench/
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done

@@ -1,5 +1,5 @@
 """The ``parlib`` command: ``data pull|build|status``, ``panel``, ``card``, ``provinces``, ``report``,
-``extract``.
+``extract``, ``open``.
 
 Every fault ends as ONE line on stderr, ``parlib: error: ...``, and a non-zero exit status: a
 parlib error (it names the file, row or argument), an OS error (the path and what the system
@@ -159,6 +159,35 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_open(args: argparse.Namespace) -> int:
+    """Serve reports/ on localhost with Python's http.server and print the address."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from parlib import config
+    from parlib.errors import ParlibError
+
+    root = config.reports_dir()
+    if not (root / "index.html").is_file():
+        raise ParlibError(
+            f"{root}: no index.html yet; render reports first (parlib report --all, or make reports)"
+        )
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *values: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    with ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(
+            f"parlib open: serving {root} at http://127.0.0.1:{server.server_address[1]}/index.html "
+            "(Ctrl-C to stop)",
+            flush=True,
+        )
+        server.serve_forever()
+    return 0
+
+
 def _urls(files: list[str]) -> dict[str, str]:
     """file -> URL from an index.csv (columns file, url) beside each file, or a first line that is a URL."""
     import csv
@@ -286,6 +315,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ext.add_argument("--to-tables", metavar="DIR", help="write the facts as researcher tables into DIR")
     ext.set_defaults(func=_cmd_extract)
+
+    opn = sub.add_parser(
+        "open",
+        help="serve reports/ on localhost (Python's http.server) and print the address of the index page",
+    )
+    opn.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any free port)"
+    )
+    opn.set_defaults(func=_cmd_open)
 
     args = parser.parse_args(argv)
     try:

@@ -817,3 +817,31 @@ def test_report_processes_do_not_compile_the_iri_grammar():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() in ("None", "'never imported'"), out.stdout + out.stderr
+
+
+def test_open_serves_the_reports_on_localhost(tmp_path):
+    """`parlib open --port 0` prints the address and serves reports/ (the index page and a report)."""
+    import urllib.request
+
+    (tmp_path / "index.html").write_text("<html><body>INDEX_MARKER</body></html>", encoding="utf-8")
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "lang-son.html").write_text("REPORT_MARKER", encoding="utf-8")
+    env = {**os.environ, "PARLIB_REPORTS_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "parlib.cli", "open", "--port", "0"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/index\.html", line).group()
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert "INDEX_MARKER" in response.read().decode()
+        with urllib.request.urlopen(url.replace("index.html", "2024/lang-son.html"), timeout=10) as response:
+            assert response.read().decode() == "REPORT_MARKER"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env["PARLIB_REPORTS_DIR"] = str(empty)
+    done = subprocess.run([sys.executable, "-m", "parlib.cli", "open", "--port", "0"], env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1 and "no index.html yet" in done.stderr and done.stderr.count("\n") == 1
