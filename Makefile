@@ -57,4 +57,4 @@ bench: panel ## run the benchmarks in bench/
 
 clean: ## remove built data and reports (never data/raw)
 	rm -rf data/processed/*.parquet data/processed/build.json data/processed/current data/processed/generations \
-		data/processed/report_cache data/processed/index_results data/processed/.build.lock reports/*/ reports/index.html
+		data/processed/report_cache data/processed/.build.lock reports/*/ reports/index.html

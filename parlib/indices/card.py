@@ -230,16 +230,8 @@ def _unit_phrase(unit: str) -> str:
 
 @lru_cache(maxsize=2)
 def _results_of_build(key: str, path: str) -> dict[str, IndexResult]:
-    from parlib.indices import saved
-
-    name = saved.key(key)
-    found = saved.load(name)
-    if found is not None and set(found) == set(SCORERS):
-        return found
     obs = pd.read_parquet(path)
-    computed = {index: scorer(obs) for index, scorer in SCORERS.items()}
-    saved.save(name, computed)
-    return computed
+    return {name: scorer(obs) for name, scorer in SCORERS.items()}
 
 
 def results(observations: pd.DataFrame | None = None) -> dict[str, IndexResult]:
@@ -247,8 +239,7 @@ def results(observations: pd.DataFrame | None = None) -> dict[str, IndexResult]:
 
     The default brings the build up to date first (parlib.panel) and caches by the build's key
     (the sha256 of every raw file and of the code), so a changed input is never served from an
-    old result, in a long Jupyter session as in the CLI; a new process reads the results saved
-    on disk for the same build and code (``parlib.indices.saved``).
+    old result, in a long Jupyter session as in the CLI.
     """
     if observations is None:
         from parlib import panel, store
