@@ -193,14 +193,19 @@ def _urls(files: list[str]) -> dict[str, str]:
     import csv
 
     urls: dict[str, str] = {}
+    listed: dict[Path, dict[str, str]] = {}  # each folder's index.csv, read once
     for name in files:
         path = Path(name)
-        index = path.parent / "index.csv"
-        if index.is_file():
-            with open(index, encoding="utf-8", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    if row.get("file") == path.name and row.get("url"):
-                        urls[name] = row["url"]
+        if path.parent not in listed:
+            index = path.parent / "index.csv"
+            listed[path.parent] = {}
+            if index.is_file():
+                with open(index, encoding="utf-8", newline="") as handle:
+                    listed[path.parent] = {
+                        r["file"]: r["url"] for r in csv.DictReader(handle) if r.get("url")
+                    }
+        if path.name in listed[path.parent]:
+            urls[name] = listed[path.parent][path.name]
         if name not in urls and path.suffix in (".txt", ".md") and path.is_file():
             with open(path, encoding="utf-8", errors="replace") as handle:
                 first = handle.readline().strip()

@@ -282,10 +282,6 @@ COMPARISON_YEAR = re.compile(
     r"\s*(?:the\s+|in\s+|năm\s+)?$",
     F,
 )
-ANNOUNCED = re.compile(
-    r"(?:announced|published|released|công bố|announcement)\s+(?:in|on|at|vào|năm|trong năm)?\s*(?:năm\s+)?$",
-    F,
-)
 YEAR_RE = re.compile(r"(?<![\d/.,])(?:19[89]\d|20[0-4]\d)(?![\d]|/\d|[.,]\d)")
 PERIOD_RE = re.compile(
     r"(?<![\d/])(?P<a>(?:19|20)\d\d)\s*(?:-|–|—|to|đến|and)\s*(?P<b>(?:19|20)\d\d)(?!\d)", F

@@ -62,14 +62,6 @@ def read_value(token: str, high: float = 100.0) -> float | None:
     return fits[-1] if len(fits) > 1 else fits[0]
 
 
-def decimals(token: str) -> int:
-    """Decimals printed in a score or percentage: '43,85' -> 2, '81,450' -> 3, '33' -> 0."""
-    value = read_value(token, high=float("inf")) if len(_readings(token)) == 1 else read_value(token)
-    if value is None or (value.is_integer() and not re.search(r"[.,]\d{1,2}$", token)):
-        return 0
-    return len(re.split(r"[.,]", token)[-1])
-
-
 def format_value(value: float | None) -> str:
     """A value as the fact table writes it: dot decimal, no thousands separator, no trailing zeros."""
     if value is None:
