@@ -13,6 +13,7 @@ here by parlib.reports (``report_data.prepare``), so patching those here does re
 
 from __future__ import annotations
 
+from parlib.sections.about import SECTIONS, intro, sources
 from parlib.sections.cache import (
     _VERIFIED,
     CACHE_CODE,
@@ -75,6 +76,7 @@ __all__ = [
     "NATIONAL_OUTCOMES",
     "NATIONAL_SPEC",
     "PNG_OPTIONS",
+    "SECTIONS",
     "_VERIFIED",
     "Chart",
     "DesignData",
@@ -97,6 +99,7 @@ __all__ = [
     "estimates",
     "fit_drivers",
     "glance",
+    "intro",
     "is_fresh",
     "key_facts",
     "latest_year",
@@ -110,6 +113,7 @@ __all__ = [
     "report_years",
     "reported_figures",
     "simplify_ring",
+    "sources",
     "specification",
     "summary",
     "table_kind",

@@ -93,6 +93,11 @@ class IndexFacts:
     rank_text: str = ""
     tier_text: str = ""
     published_rank_of_by_year: dict[int, int] = field(default_factory=dict)
+    reason: str = ""
+    reason_fields: dict = field(default_factory=dict)
+    """Why ``available`` is False, as a code the reports word in each language (``message`` is the
+    English): no_year {coverage}; not_scored; not_listed {listed}; rank_only {rank, rank_of};
+    missing {in_source, published_of, k, names} (names empty unless exactly k are missing)."""
 
     def sentence(self) -> str:
         """'PAPI 2022: 42.44 points, rank 30 of 61 (high-average tier), up 4 places (+0.28) ...'."""
@@ -304,9 +309,11 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
     table = result.table
     totals = table[table["component"] == "total"]
     if year not in set(totals["year"]):
+        coverage = describe_years(totals["year"])
         return IndexFacts(
-            result.index, year, False, f"no data for {year} (covers {describe_years(totals['year'])})"
-        )
+            result.index, year, False, f"no data for {year} (covers {coverage})",
+            reason="no_year", reason_fields={"coverage": coverage},
+        )  # fmt: skip
     row = totals[(totals["year"] == year) & (totals["province_id"] == province_id)]
     year_rows = totals[(totals["year"] == year) & totals["value"].notna()]
     published_of = _float(year_rows["published_rank_of"].max()) if "published_rank_of" in totals else math.nan
@@ -320,6 +327,7 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
         by_year = {int(y): int(n) for y, n in by_year.items()}
     if row.empty or pd.isna(row["value"].iloc[0]):
         message = "not scored or not published for this province"
+        reason, fields = "not_scored", {}
         if _published_year(result, totals, year):
             listed = totals.loc[totals["year"] == year, "province_id"].nunique()
             rank = _float(row["rank"].iloc[0]) if not row.empty else math.nan
@@ -328,8 +336,10 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
                 f"parlib has no published figure for this province and year (the published table lists "
                 f"{listed} provinces)"
             )
+            reason, fields = "not_listed", {"listed": int(listed)}
             if not math.isnan(rank) and not math.isnan(rank_of):
                 message = f"rank {int(rank)} of {int(rank_of)} as published; the source gives no score"
+                reason, fields = "rank_only", {"rank": int(rank), "rank_of": int(rank_of)}
         if short and province_id in missing:
             k = int(published_of) - len(year_rows)
             message = (
@@ -338,6 +348,9 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
             )
             if len(missing) == k:
                 message += f"; the {k} missing from the source: {_names(missing_names)}"
+            fields = {"in_source": len(year_rows), "published_of": int(published_of), "k": k,
+                      "names": missing_names if len(missing) == k else []}  # fmt: skip
+            reason = "missing"
         return IndexFacts(
             result.index,
             year,
@@ -346,6 +359,8 @@ def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 
             published_rank_of=published_of,
             missing_from_source=missing_names,
             published_rank_of_by_year=by_year,
+            reason=reason,
+            reason_fields=fields,
         )
     r = row.iloc[0]
     year_values = totals.loc[totals["year"] == year, "value"].dropna()

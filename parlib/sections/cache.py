@@ -52,6 +52,7 @@ CACHE_FILES = (
     "map.json",
     "map_base.png",
     "map_base.json",
+    "sources.json",
 )
 """The files of one year's cache, besides the manifest."""
 
@@ -287,7 +288,14 @@ def _build(year: int, panel: pd.DataFrame, stamp: str) -> dict[str, Any]:
         "map.json": _map_rings(stamp),
         **_map_base(year, _map_rings(stamp), main, papi_years, totals),
         "drivers_coef.png": _drivers_coef_png(drivers_meta, drivers_table),
+        "sources.json": _sources(year),
     }
+
+
+def _sources(year: int) -> dict[str, Any]:
+    from parlib.sections.about import cache_sources  # about reads the cache: imported when building it
+
+    return cache_sources(year)
 
 
 # --------------------------------------------------------------------------- reading the cache

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from parlib import provinces
+from parlib.sections import words
 from parlib.sections.cache import _file, _year
+from parlib.sections.card_text import card_lines
 from parlib.sections.display import Prose
-from parlib.sections.text import _fmt, _in_source, _num, _places
+from parlib.sections.text import _in_source, _num
 
-INDEX_NAMES = {"PAPI": "PAPI", "PCI": "PCI", "SIPAS": "SIPAS", "PAR_INDEX": "PAR INDEX"}
+INDEX_NAMES = {k: v for k, v in words.INDEX_NAMES["en"].items() if k != "DTI"}
+"""The indices' English names (``words.INDEX_NAMES`` has both languages)."""
 
 
 def _pid(province: object) -> str:
@@ -34,23 +37,23 @@ def _name(pid: str, year: int) -> str:
     return _file(year, "provinces.json")[pid]["name_vi"]
 
 
-def _region_label(key: str) -> str:
-    return provinces.REGIONS.get(key, key).split(" (")[0]
+def _region_label(key: str, lang: str = "en") -> str:
+    return words.region(key, lang)
 
 
-def _source_gap(pid: str, year: int) -> str:
+def _source_gap(pid: str, year: int, lang: str = "en") -> str:
     """' in parlib's source (PAPI ranked 63, as published)' for a province the source lacks, else ''."""
     facts = _card(pid, year)["facts"]["PAPI"]
     if facts.get("available") or _name(pid, year) not in (facts.get("missing_from_source") or []):
         return ""
-    return f" in parlib's source (PAPI ranked {int(_num(facts['published_rank_of']))}, as published)"
+    return words.say(WORDS, "source_gap", lang, n=int(_num(facts["published_rank_of"])))
 
 
-def _no_papi(year: int, what: str) -> Prose | None:
+def _no_papi(year: int, what: str, lang: str = "en") -> Prose | None:
     meta = _meta(year)
     if year in meta["papi_years"]:
         return None
-    return Prose(f"PAPI has no scores for {year} (the survey covers {meta['papi_coverage']}): {what}.")
+    return Prose(words.say(WORDS, "no_papi", lang, year=year, coverage=meta["papi_coverage"], what=what))
 
 
 def report_years() -> list[int]:
@@ -68,103 +71,157 @@ def latest_year() -> int:
 
 # --------------------------------------------------------------------------- report sections
 
+WORDS = {
+    "title": {"en": "## {name} ({name_en}), {year}", "vi": "## {name}, năm {year}"},
+    "subtitle": {
+        "en": "{region} region; GSO code {pid}; {unit}.",
+        "vi": "Vùng {region}; mã GSO {pid}; {unit}.",
+    },
+    "merged": {
+        "en": "from 1 July 2025 part of the new province of {unit} (with {others})",
+        "vi": "từ ngày 1/7/2025 thuộc tỉnh mới {unit} (cùng {others})",
+    },
+    "continues": {
+        "en": "from 1 July 2025 it continues as a province ({unit})",
+        "vi": "từ ngày 1/7/2025 tiếp tục là một tỉnh ({unit})",
+    },
+    "no_papi": {
+        "en": "PAPI has no scores for {year} (the survey covers {coverage}): {what}.",
+        "vi": "Chỉ số PAPI không có điểm cho năm {year} (khảo sát có các năm {coverage}): {what}.",
+    },
+    "source_gap": {
+        "en": " in parlib's source (PAPI ranked {n}, as published)",
+        "vi": " trong nguồn của parlib (PAPI xếp hạng {n} tỉnh, theo công bố)",
+    },
+    "glance_plain": {"en": "{name} in {year} at a glance", "vi": "{name} năm {year}: tổng quan"},
+    "header": {
+        "en": "| Index | Score | Rank | Tier | Change since {before} |",
+        "vi": "| Chỉ số | Điểm | Xếp hạng | Nhóm | Thay đổi so với năm {before} |",
+    },
+    "no_index": {
+        "en": "No index has a score for {name} in {year}.",
+        "vi": "{name} không có điểm chỉ số nào trong năm {year}.",
+    },
+    "scale": {"en": "{value} (scale {scale})", "vi": "{value} (thang {scale})"},
+    "no_before": {"en": "no score the year before", "vi": "không có điểm năm trước"},
+    "not_comparable": {
+        "en": " (across a method change: not comparable)",
+        "vi": " (qua một lần đổi phương pháp: không so sánh được)",
+    },
+    "in_source": {"en": " in parlib's source", "vi": " trong nguồn của parlib"},
+    "not_ranked": {"en": "not ranked", "vi": "không xếp hạng"},
+    "rank_published": {
+        "en": "{shown} of {big} ({rank} of the {n} in parlib's source)",
+        "vi": "{shown}/{big} (thứ {rank}/{n} trong nguồn của parlib)",
+    },
+    "tier_source": {
+        "en": "{tier} (computed over the {n} in parlib's source; PAPI grouped {big})",
+        "vi": "{tier} (tính trên {n} tỉnh trong nguồn của parlib; PAPI phân nhóm {big} tỉnh)",
+    },
+    "tier_scored": {
+        "en": "{tier} (computed over the {n} scored)",
+        "vi": "{tier} (tính trên {n} tỉnh có điểm)",
+    },
+}
 
-def title(province: object, year: int) -> Prose:
+
+def title(province: object, year: int, lang: str = "en") -> Prose:
     """The report heading: name, year, region and the 34-unit province it belongs to from July 2025."""
+    words.check_lang(lang)
     year = _year(year)
     c = _card(province, year)
     merged = provinces.from_34(c["unit_34_id"])
     if len(merged) > 1:
         others = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in merged if p != c["province_id"]]
-        unit = f"from 1 July 2025 part of the new province of {c['unit_34_name']} (with {', '.join(others)})"
+        unit = words.say(WORDS, "merged", lang, unit=c["unit_34_name"], others=", ".join(others))
     else:
-        unit = f"from 1 July 2025 it continues as a province ({c['unit_34_name']})"
-    text = (
-        f"## {c['name_vi']} ({c['name_en']}), {year}\n\n"
-        f"{_region_label(c['region'])} region; GSO code {c['province_id']}; {unit}."
+        unit = words.say(WORDS, "continues", lang, unit=c["unit_34_name"])
+    head = words.say(WORDS, "title", lang, name=c["name_vi"], name_en=c["name_en"], year=year)
+    sub = words.say(
+        WORDS, "subtitle", lang, region=_region_label(c["region"], lang), pid=c["province_id"], unit=unit
     )
-    return Prose(text)
+    return Prose(f"{head}\n\n{sub}")
 
 
-def _score_cell(facts: dict) -> str:
+def _score_cell(facts: dict, lang: str = "en") -> str:
     unit = facts.get("unit") or ""
     value = _num(facts.get("value"))
     if unit == "percent":
-        return f"{_fmt(value, 1)}%"
+        return f"{words.num(value, 1, lang)}%"
     if unit.startswith("points (") and unit.endswith(")"):
-        return f"{_fmt(value)} (scale {unit[8:-1]})"
-    return f"{_fmt(value)} {unit}".strip()
+        return words.say(WORDS, "scale", lang, value=words.num(value, 2, lang), scale=unit[8:-1])
+    return f"{words.num(value, 2, lang)} {unit}".strip() if lang == "en" else words.num(value, 2, lang)
 
 
-def _change_cell(facts: dict, year: int) -> str:
+def _change_cell(facts: dict, year: int, lang: str = "en") -> str:
     change = _num(facts.get("value_change"))
     if not math.isfinite(change):
-        return "no score the year before"
-    text = f"{change:+.2f}"
-    places = _places(_num(facts.get("rank_change")))
-    text += f", {places}{_in_source(facts)}" if places else ""
+        return words.say(WORDS, "no_before", lang)
+    text = words.num(change, 2, lang, sign=True)
+    places = words.places(_num(facts.get("rank_change")), lang)
+    if places and _in_source(facts):
+        places += words.say(WORDS, "in_source", lang)
+    text += f", {places}" if places else ""
     if facts.get("comparable") is False:
-        text += " (across a method change: not comparable)"
+        text += words.say(WORDS, "not_comparable", lang)
     return text
 
 
-def _rank_cell(facts: dict) -> str:
+def _rank_cell(facts: dict, lang: str = "en") -> str:
     """'13 of 61'; '29 of 63 (29 of the 61 in parlib's source)' when PAPI ranked more than the source has."""
     rank = _num(facts.get("rank"))
     if not math.isfinite(rank):
-        return "not ranked"
+        return words.say(WORDS, "not_ranked", lang)
     n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
     if not math.isfinite(published) or int(published) <= n:
-        return f"{int(rank)} of {n}"
+        return words.rank_of(rank, n, lang)
     low, high = _num(facts.get("published_rank_min")), _num(facts.get("published_rank_max"))
     low = int(low) if math.isfinite(low) else int(rank)
     high = int(high) if math.isfinite(high) else int(rank) + int(published) - n
     shown = f"{low}" if low == high else f"{low}-{high}"
-    return f"{shown} of {int(published)} ({int(rank)} of the {n} in parlib's source)"
+    return words.say(WORDS, "rank_published", lang, shown=shown, big=int(published), rank=int(rank), n=n)
 
 
-def _tier_cell(facts: dict) -> str:
+def _tier_cell(facts: dict, lang: str = "en") -> str:
     """The tier, with '(computed over the 61 ...)' when it is not PAPI's own banding."""
     tier = facts.get("tier")
     if not tier:
         return "-"
+    shown = words.tier(tier, lang)
     if (facts.get("tier_text") or f"{tier} tier") == f"{tier} tier":
-        return tier
+        return shown
     n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
     if math.isfinite(published) and int(published) > n:
-        return f"{tier} (computed over the {n} in parlib's source; PAPI grouped {int(published)})"
-    return f"{tier} (computed over the {n} scored)"
+        return words.say(WORDS, "tier_source", lang, tier=shown, n=n, big=int(published))
+    return words.say(WORDS, "tier_scored", lang, tier=shown, n=n)
 
 
-def glance(province: object, year: int) -> Prose:
+def glance(province: object, year: int, lang: str = "en") -> Prose:
     """The province card: a table of the indices with data, then one sentence per index."""
+    words.check_lang(lang)
     year = _year(year)
     c = _card(province, year)
     available = {k: f for k, f in c["facts"].items() if f["available"]}
     lines: list[str] = []
-    plain = [f"{c['name_vi']} in {year} at a glance"]
+    plain = [words.say(WORDS, "glance_plain", lang, name=c["name_vi"], year=year)]
     if available:
-        lines += [f"| Index | Score | Rank | Tier | Change since {year - 1} |", "|---|---|---|---|---|"]
+        lines += [words.say(WORDS, "header", lang, before=year - 1), "|---|---|---|---|---|"]
         for key, f in available.items():
-            row = [INDEX_NAMES.get(key, key), _score_cell(f), _rank_cell(f), _tier_cell(f),
-                   _change_cell(f, year)]  # fmt: skip
+            row = [words.index_name(key, lang), _score_cell(f, lang), _rank_cell(f, lang),
+                   _tier_cell(f, lang), _change_cell(f, year, lang)]  # fmt: skip
             lines.append("| " + " | ".join(row) + " |")
             plain.append("  ".join(row))
         lines.append("")
     else:
-        lines += [f"No index has a score for {c['name_vi']} in {year}.", ""]
+        lines += [words.say(WORDS, "no_index", lang, name=c["name_vi"], year=year), ""]
         plain.append(lines[-2])
-    for sentence in c["lines"]:
-        for key, shown in INDEX_NAMES.items():
-            if sentence.startswith(f"{key} "):
-                sentence = shown + sentence[len(key) :]
-        sentence = sentence if sentence.endswith(".") else sentence + "."
+    for sentence in card_lines(c, lang):
         lines.append(f"- {sentence}")
         plain.append(f"- {sentence}")
     return Prose("\n".join(lines), "\n".join(plain))
 
 
-def key_facts(province: object, year: int) -> dict[str, Any]:
+def key_facts(province: object, year: int, lang: str = "en") -> dict[str, Any]:
     """The report's key numbers for ``parlib.record`` and the runner's index page (None when missing).
 
     Keys: province_id, province, slug, year, papi_total, papi_rank, papi_rank_of, papi_tier,
@@ -174,8 +231,9 @@ def key_facts(province: object, year: int) -> dict[str, Any]:
     None where the published record has no N; it exceeds papi_rank_of, the provinces in parlib's
     source, in 2024), papi_rank_text ('rank 29 of 63 (PAPI ranked 63; 2 are missing ...)'),
     papi_tier_source ('published': PAPI's band sizes; 'computed': PAPI's quartile rule over the
-    provinces in the source).
+    provinces in the source); lang (the report's language) and geo ("63": the provinces it reports on).
     """
+    words.check_lang(lang)
     year = _year(year)
     c = _card(province, year)
 
@@ -210,4 +268,6 @@ def key_facts(province: object, year: int) -> dict[str, Any]:
         "par_index_total": fact("PAR_INDEX", "value"),
         "unit_34": c["unit_34_name"],
         "unit_34_id": c["unit_34_id"],
+        "lang": lang,
+        "geo": "63",
     }

@@ -32,6 +32,7 @@ import pandas as pd
 
 from parlib import provinces
 from parlib.errors import SourceFormatError, ValidationError
+from parlib.sections import words
 from parlib.sections.display import Prose
 
 _GEO = "63"
@@ -48,6 +49,51 @@ _PAR_ONLY = {
 _NAMED = {"SIPAS": ("sipas",), "PAR_INDEX": ("par_index", "parindex")}
 """Words in the file name of an index table with only province, year, total [, rank] that say its index."""
 _URL = re.compile(r"https?://\S+$")
+
+WORDS = {
+    "source": {"en": "Source: {parts} ({where}).", "vi": "Nguồn: {parts} ({where})."},
+    "no_source": {"en": "Source: {where} (no source or source_url given).",
+                  "vi": "Nguồn: {where} (không ghi source hoặc source_url)."},
+    "row": {"en": "{file}, row {row}", "vi": "{file}, dòng {row}"},
+    "not_ranked": {
+        "en": "not ranked (a partial year: parlib never ranks among the few provinces given)",
+        "vi": "không xếp hạng (năm chỉ có một phần số liệu: parlib không xếp hạng trong số ít tỉnh "
+        "được cung cấp)",
+    },
+    "computed": {"en": "computed: with the published record the year has every province",
+                 "vi": "tính toán: cùng số liệu công bố, năm này có đủ các tỉnh"},
+    "given": {"en": "as given", "vi": "như được cung cấp"},
+    "rank": {"en": "rank {rank} ({how})", "vi": "xếp thứ {rank} ({how})"},
+    "no_score": {"en": "no score", "vi": "không có điểm"},
+    "derived": {"en": " (from the {what})", "vi": " (tính từ {what})"},
+    "not_published": {"en": "- Not as in the published record: {note}.",
+                      "vi": "- Khác với số liệu công bố: {note}."},
+    "about": {"en": "about ", "vi": "khoảng "},
+    "at_least": {"en": "at least", "vi": "ít nhất"},
+    "at_most": {"en": "at most", "vi": "nhiều nhất"},
+    "target": {"en": "target", "vi": "mục tiêu"},
+    "bound": {"en": "a bound, not a value", "vi": "một giới hạn, không phải giá trị"},
+    "goal": {"en": "a target, not an achievement", "vi": "một mục tiêu, không phải kết quả đạt được"},
+    "no_tables": {
+        "en": "No researcher tables were given to this report (`parlib report --tables`, parameter "
+        "`tables`): its figures are parlib's published record only.",
+        "vi": "Báo cáo này không được cung cấp bảng số liệu của nhà nghiên cứu (`parlib report --tables`, "
+        "tham số `tables`): các số liệu chỉ lấy từ số liệu đã công bố trong parlib.",
+    },
+    "no_figure": {
+        "en": "The researcher tables given to this report ({files}) have no figure for {name}.",
+        "vi": "Các bảng của nhà nghiên cứu cung cấp cho báo cáo này ({files}) không có số liệu của {name}.",
+    },
+    "combined": {"en": "; SIPAS and the PAR INDEX are combined with parlib's published record",
+                 "vi": "; SIPAS và PAR INDEX được kết hợp với số liệu đã công bố trong parlib"},
+    "head": {
+        "en": "Figures for {name} from the researcher tables given to this report ({files}), every year they "
+        "give (this report is for {year}){combined}:",
+        "vi": "Số liệu của {name} từ các bảng của nhà nghiên cứu cung cấp cho báo cáo này ({files}), mọi năm "
+        "có trong bảng (báo cáo này cho năm {year}){combined}:",
+    },
+}  # fmt: skip
+_UNITS_VI = {"persons": "người", "count": "", "share": "tỷ lệ", "index (0-1)": "chỉ số 0-1"}
 
 
 def _folded_name(path: Path) -> str:
@@ -153,13 +199,13 @@ def _link(text: str) -> str:
     return text
 
 
-def _sources(source: str, url: str, file: str, row: object) -> str:
+def _sources(source: str, url: str, file: str, row: object, lang: str = "en") -> str:
     """'Source: <source cell>, <source_url> (file, row 2).' with links for URLs."""
     parts = [_link(s) for s in dict.fromkeys(x.strip() for x in (source, url)) if s]
-    where = f"{file}, row {row}" if row is not None else file
+    where = words.say(WORDS, "row", lang, file=file, row=row) if row is not None else file
     if not parts:
-        return f"Source: {where} (no source or source_url given)."
-    return f"Source: {'; '.join(parts)} ({where})."
+        return words.say(WORDS, "no_source", lang, where=where)
+    return words.say(WORDS, "source", lang, parts="; ".join(parts), where=where)
 
 
 def _sheet(path: Path) -> pd.DataFrame:
@@ -186,32 +232,31 @@ def _row(frame: pd.DataFrame, mask: pd.Series) -> object:
     return int(found.iloc[0]) if len(found) else None
 
 
-def _value_text(value: float, unit: str) -> str:
-    """A value in its unit: '81.45%', '1,850 persons', '0.62 (share)'."""
+def _value_text(value: float, unit: str, lang: str = "en") -> str:
+    """A value in its unit: '81.45%', '1,850 persons', '0.62 (share)' (vi: '81,45%', '1.850 người')."""
+    shown = unit if lang == "en" else _UNITS_VI.get(unit, unit)
     if unit == "percent":
-        return f"{value:.2f}%"
+        return f"{words.num(value, 2, lang)}%"
     if unit == "percent change":
-        return f"{value:+.2f}%"
+        return f"{words.num(value, 2, lang, sign=True)}%"
     if unit in ("persons", "count"):
-        return f"{value:,.0f} {unit}"
+        return f"{words.num(value, 0, lang)} {shown}".strip()
     if unit in ("share", "index (0-1)"):
-        return f"{value:.2f} ({unit})"
-    return f"{value:,.2f} {unit}"
+        return f"{words.num(value, 2, lang)} ({shown})"
+    return f"{words.num(value, 2, lang)} {shown}"
 
 
-def _rank_text(rec: pd.Series) -> str:
+def _rank_text(rec: pd.Series, lang: str = "en") -> str:
     rank, rank_of = rec["rank"], rec["rank_of"]
     if pd.isna(rank):
-        return "not ranked (a partial year: parlib never ranks among the few provinces given)"
-    how = (
-        "computed: with the published record the year has every province"
-        if rec["rank_source"] == "computed"
-        else "as given"
-    )
-    return f"rank {int(rank)} of {int(rank_of)} ({how})"
+        return words.say(WORDS, "not_ranked", lang)
+    how = words.say(WORDS, "computed" if rec["rank_source"] == "computed" else "given", lang)
+    return words.say(WORDS, "rank", lang, rank=words.rank_of(rank, rank_of, lang), how=how)
 
 
-def _index_lines(index: str, paths: list[Path], pid: str, observations: pd.DataFrame) -> list[str]:
+def _index_lines(
+    index: str, paths: list[Path], pid: str, observations: pd.DataFrame, lang: str = "en"
+) -> list[str]:
     """One line per year a SIPAS / PAR INDEX table gives for the province, then the conflicts."""
     from parlib.indices.par_index import par_index
     from parlib.indices.sipas import sipas
@@ -227,18 +272,20 @@ def _index_lines(index: str, paths: list[Path], pid: str, observations: pd.DataF
         for text_year in mine["year"]:
             year = int(float(text_year))
             here = (sheet["province_id"] == pid) & (sheet["year"] == text_year)
-            source = _sources("", _cell(sheet, here, "source_url"), path.name, _row(sheet, here))
+            source = _sources("", _cell(sheet, here, "source_url"), path.name, _row(sheet, here), lang)
             if year not in totals.index:
                 continue
             rec = totals.loc[year]
             value = rec["value"]
-            shown = "no score" if pd.isna(value) else _value_text(float(value), "percent")
+            missing = pd.isna(value)
+            shown = words.say(WORDS, "no_score", lang) if missing else _value_text(value, "percent", lang)
             if isinstance(rec["derived_from"], str):
-                shown += f" (from the {rec['derived_from']})"
-            lines.append((year, f"- {_INDEX_NAMES[index]} {year}: {shown}, {_rank_text(rec)}. {source}"))
+                shown += words.say(WORDS, "derived", lang, what=rec["derived_from"])
+            named = words.index_name(index, lang)
+            lines.append((year, f"- {named} {year}: {shown}, {_rank_text(rec, lang)}. {source}"))
     name = provinces.PROVINCES_63.loc[pid, "name_vi"]
     notes = sorted(
-        f"- Not as in the published record: {note.replace(index, _INDEX_NAMES[index], 1)}.".replace(
+        words.say(WORDS, "not_published", lang, note=note.replace(index, _INDEX_NAMES[index], 1)).replace(
             f"province {pid} ", f"{name} "
         )
         for note in result.notes
@@ -253,14 +300,14 @@ def _qualifier(text: object) -> str:
 
 
 _NOT_VALUES = {
-    "at_least": ("at least", "a bound, not a value"),
-    "at_most": ("at most", "a bound, not a value"),
-    "target": ("target", "a target, not an achievement"),
+    "at_least": ("at_least", "bound"),
+    "at_most": ("at_most", "bound"),
+    "target": ("target", "goal"),
 }
 """Driver-table qualifiers whose rows are shown as written, not read as values (``read_driver_table``)."""
 
 
-def _driver_lines(path: Path, pid: str) -> list[tuple[int, str]]:
+def _driver_lines(path: Path, pid: str, lang: str = "en") -> list[tuple[int, str]]:
     """A driver table's yearly values for the province, its bounds and targets as written, and its
     period figures (qualifier ``period``, read by ``read_period_table``)."""
     from parlib.sources.driver_tables import _indicator_name
@@ -276,23 +323,23 @@ def _driver_lines(path: Path, pid: str) -> list[tuple[int, str]]:
     for rec in obs.itertuples(index=False):
         here = (valued["year"] == str(rec.year)) & (valued["indicator_id"] == rec.component)
         cell = str(rec.source).split(" | ", 1)[-1]
-        source = _sources(cell, _cell(valued, here, "source_url"), path.name, _row(valued, here))
-        about = "about " if _cell(valued, here, "qualifier_id") == "approx" else ""
-        text = f"- {rec.component} {rec.year}: {about}{_value_text(rec.value, rec.unit)}. {source}"
+        source = _sources(cell, _cell(valued, here, "source_url"), path.name, _row(valued, here), lang)
+        about = words.say(WORDS, "about", lang) if _cell(valued, here, "qualifier_id") == "approx" else ""
+        text = f"- {rec.component} {rec.year}: {about}{_value_text(rec.value, rec.unit, lang)}. {source}"
         out.append((int(rec.year), text))
     for rec in mine[mine["qualifier_id"].isin(list(_NOT_VALUES))].to_dict("records"):
         if not rec["value"]:
             continue
-        word, why = _NOT_VALUES[rec["qualifier_id"]]
-        source = _sources(rec["source"], rec["source_url"], path.name, rec["row"])
+        word, why = (words.say(WORDS, key, lang) for key in _NOT_VALUES[rec["qualifier_id"]])
+        source = _sources(rec["source"], rec["source_url"], path.name, rec["row"], lang)
         text = f"- {rec['indicator_id']} {rec['year']}: {word} {rec['value']} {rec['unit']} ({why}). {source}"
         out.append((int(float(rec["year"])), text))
     if (sheet["qualifier_id"] == "period").any():
-        out += _period_lines(path, pid)
+        out += _period_lines(path, pid, lang)
     return out
 
 
-def _period_lines(path: Path, pid: str) -> list[tuple[int, str]]:
+def _period_lines(path: Path, pid: str, lang: str = "en") -> list[tuple[int, str]]:
     """The province's figures of a period table (or of a driver table's period rows)."""
     table = _read(path, "PERIOD")
     table = table[table["province_id"] == pid]
@@ -300,27 +347,27 @@ def _period_lines(path: Path, pid: str) -> list[tuple[int, str]]:
     out = []
     for rec in table.itertuples(index=False):
         url = str(sheet.loc[rec.source_row, "source_url"]) if rec.source_row in sheet.index else ""
-        source = _sources(rec.source, url, path.name, rec.source_row)
+        source = _sources(rec.source, url, path.name, rec.source_row, lang)
         period = f"{rec.start_year}-{rec.end_year}"
-        value = _value_text(rec.value, rec.unit)
+        value = _value_text(rec.value, rec.unit, lang)
         out.append((int(rec.end_year), f"- {rec.indicator} {period}: {value}. {source}"))
     return out
 
 
-def reported_figures(province: object, year: int, tables: Iterable[str | Path] | None = None) -> Prose:
+def reported_figures(
+    province: object, year: int, tables: Iterable[str | Path] | None = None, lang: str = "en"
+) -> Prose:
     """The figures the researcher ``tables`` give for the province, each with its source.
 
     SIPAS and PAR INDEX combined with the published record (rank of 63 computed or as given),
     then driver and period figures, each list by year. Without tables: one line saying so.
     """
+    words.check_lang(lang)
     name = provinces.PROVINCES_63.loc[provinces.normalize(province, _GEO), "name_vi"]
     pid = provinces.normalize(province, _GEO)
     paths = [Path(t) for t in (tables or [])]
     if not paths:
-        return Prose(
-            "No researcher tables were given to this report (`parlib report --tables`, parameter `tables`): "
-            "its figures are parlib's published record only."
-        )
+        return Prose(words.say(WORDS, "no_tables", lang))
     kinds = {path: table_kind(path) for path in paths}
     files = ", ".join(f"`{p.name}`" for p in paths)
     lines: list[str] = []
@@ -332,23 +379,16 @@ def reported_figures(province: object, year: int, tables: Iterable[str | Path] |
                 from parlib.panel import load_observations
 
                 observations = load_observations(rebuild=False)
-            lines += _index_lines(index, chosen, pid, observations)
+            lines += _index_lines(index, chosen, pid, observations, lang)
     others: list[tuple[int, str]] = []
     for path, kind in kinds.items():
         if kind == "DRIVER":
-            others += _driver_lines(path, pid)
+            others += _driver_lines(path, pid, lang)
         elif kind == "PERIOD":
-            others += _period_lines(path, pid)
+            others += _period_lines(path, pid, lang)
     lines += [text for _, text in sorted(others, key=lambda item: item[0])]
     if not lines:
-        return Prose(f"The researcher tables given to this report ({files}) have no figure for {name}.")
-    combined = (
-        "; SIPAS and the PAR INDEX are combined with parlib's published record"
-        if set(kinds.values()) & set(_INDEX_NAMES)
-        else ""
-    )
-    head = (
-        f"Figures for {name} from the researcher tables given to this report ({files}), every year they "
-        f"give (this report is for {int(year)}){combined}:"
-    )
+        return Prose(words.say(WORDS, "no_figure", lang, files=files, name=name))
+    combined = words.say(WORDS, "combined", lang) if set(kinds.values()) & set(_INDEX_NAMES) else ""
+    head = words.say(WORDS, "head", lang, name=name, files=files, year=int(year), combined=combined)
     return Prose("\n".join([head, "", *lines]))
