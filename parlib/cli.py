@@ -118,9 +118,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise reports.ReportParameterError(f"--jobs must be at least 1, got {args.jobs}")
-    # the cheap checks first: no panel is loaded for a bad template, -p or --years
+    # the cheap checks first: no panel is loaded for a bad --geo, --lang, template, -p or --years
+    geo = reports.validate_geo(args.geo)
+    langs = reports.validate_langs(args.lang) if args.lang is not None else None
     template = reports.check_template(args.template) if args.template else None
+    if template is None and geo == "34":
+        template = reports.unit34_template()
+    elif template is not None and reports.rules_for(template).geo != geo:
+        raise reports.ReportParameterError(
+            f"--template {template.name} reports on geo {reports.rules_for(template).geo}, not --geo {geo}"
+        )
     extra = reports.cli_parameters(args.parameters or [])
+    if "lang" in extra:
+        raise reports.ReportParameterError("-p lang: give the language with --lang, not -p")
     if args.tables is not None:
         if "tables" in extra:
             raise reports.ReportParameterError("-p tables: give the tables with --tables, not -p")
@@ -128,7 +138,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     given = reports.parse_years(args.years, "--years") if args.years is not None else None
     years = given or [reports.latest_year()]
     who = None if args.all else args.province
-    tasks = reports.plan(who, years, template, parameters=extra)  # validated: no kernel yet
+    declared = reports.template_parameters(template or reports.default_template())
+    if langs is None and "lang" not in declared:  # a template without a language (drivers)
+        tasks = reports.plan(who, years, template, parameters=extra)  # validated: no kernel yet
+    else:
+        tasks = [
+            task
+            for lang in langs or ["en"]
+            for task in reports.plan(who, years, template, parameters={**extra, "lang": lang})
+        ]
     batch = reports.run(tasks, jobs=args.jobs, force=args.force, progress=not args.no_progress)
     print(f"parlib report: {batch.summary()}")
     if batch.index is not None and not batch.index_errors:
@@ -290,6 +308,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TABLE",
         help="researcher tables (CSV/XLSX: SIPAS, PAR INDEX, driver or period tables) shown with their "
         "sources in the report's 'Reported figures'; each is read before any kernel starts",
+    )
+    rep.add_argument(
+        "--lang",
+        metavar="LANGS",
+        help="the reports' language: en (default), vi, or vi,en for both (<slug>.html and <slug>.vi.html)",
+    )
+    rep.add_argument(
+        "--geo",
+        default="63",
+        metavar="GEO",
+        help="63 (default): the provinces until June 2025; 34: the provinces from 1 July 2025, their "
+        "history projected from the provinces they absorbed (synthetic), in reports/<year>/geo34/",
     )
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_report)

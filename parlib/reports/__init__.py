@@ -41,13 +41,18 @@ from parlib.reports.execute import _execute as _execute
 from parlib.reports.files import _write_text as _write_text
 from parlib.reports.params import (
     GEO,
+    GEOS,
+    LANGS,
     ReportParameterError,
     check_in_force,
     format_years,
     latest_year,
     parse_years,
     report_years,
+    validate_geo,
+    validate_langs,
     validate_province,
+    validate_unit,
     validate_year,
 )
 from parlib.reports.pool import _TMP_MARK as _TMP_MARK
@@ -87,6 +92,7 @@ from parlib.reports.template import (
     default_template,
     template_defaults,
     template_parameters,
+    unit34_template,
 )
 from parlib.reports.watchdog import PR_SET_PDEATHSIG, WATCH_INTERVAL_S
 from parlib.reports.worker import render
@@ -94,8 +100,10 @@ from parlib.reports.worker import render
 __all__ = [
     "DRIVERS_RULES",
     "GEO",
+    "GEOS",
     "INLINE_BACKEND",
     "KERNEL_NAME",
+    "LANGS",
     "MAX_TEMPLATE_BYTES",
     "PROVINCE_RULES",
     "PR_SET_PDEATHSIG",
@@ -138,8 +146,12 @@ __all__ = [
     "template_defaults",
     "template_parameters",
     "to_html",
+    "unit34_template",
     "validate",
+    "validate_geo",
+    "validate_langs",
     "validate_province",
+    "validate_unit",
     "validate_year",
     "write_index",
 ]

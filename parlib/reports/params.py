@@ -17,6 +17,11 @@ from parlib import provinces
 from parlib.errors import ParlibError, UnknownProvinceError
 
 GEO = "63"
+"""The provinces a report is about by default: the 63 in force until June 2025 (what PAPI scored)."""
+GEOS = ("63", "34")
+"""``--geo 63``: the 63 provinces until June 2025; ``--geo 34``: the 34 in force from 1 July 2025."""
+LANGS = ("en", "vi")
+"""The languages a report is written in (parlib.sections.words.LANGS)."""
 _MAX_NAME = 64
 
 
@@ -111,8 +116,70 @@ def _check_name_text(value: object) -> object:
 
 
 def validate_province(value: object) -> str:
-    """The geo-63 GSO code of a province name or code; hostile strings refused."""
-    return provinces.normalize(_check_name_text(value), GEO)
+    """The geo-63 GSO code of a province name or code; hostile strings refused.
+
+    A name only the 34 units have (Huế is also Thừa Thiên Huế's, so in practice a 34-unit code)
+    is refused naming the old provinces it covers.
+    """
+    text = _check_name_text(value)
+    try:
+        return provinces.normalize(text, GEO)
+    except UnknownProvinceError:
+        try:
+            unit = provinces.normalize(text, "34")
+        except UnknownProvinceError:
+            raise UnknownProvinceError(
+                f"unknown province {value!r}: a province is a name or a GSO code; see `parlib provinces`"
+            ) from None
+        covers = ", ".join(provinces.PROVINCES_63.loc[p, "name_vi"] for p in provinces.from_34(unit))
+        name = provinces.PROVINCES_34.loc[unit, "name_vi"]
+        raise UnknownProvinceError(
+            f"{value!r} is {name}, one of the 34 provinces from 1 July 2025, covering {covers} "
+            "(geo 63): give one of those, or use --geo 34"
+        ) from None
+
+
+def validate_unit(value: object) -> str:
+    """The id of one of the 34 provinces in force from 1 July 2025; an old province is refused
+    naming the unit it joined."""
+    text = _check_name_text(value)
+    try:
+        return provinces.normalize(text, "34")
+    except UnknownProvinceError:
+        try:
+            old = provinces.normalize(text, GEO)
+        except UnknownProvinceError:
+            raise UnknownProvinceError(
+                f"unknown province {value!r} in geo 34: see `parlib provinces --geo 34`"
+            ) from None
+        unit = provinces.to_34(old)
+        raise UnknownProvinceError(
+            f"{provinces.PROVINCES_63.loc[old, 'name_vi']} is not one of the 34 provinces from 1 July 2025: "
+            f"it joined {provinces.PROVINCES_34.loc[unit, 'name_vi']} (use --geo 34 --province "
+            f"\"{provinces.PROVINCES_34.loc[unit, 'name_vi']}\", or --geo 63 for the old province)"
+        ) from None
+
+
+def validate_geo(value: object) -> str:
+    """'63' or '34' (one-line error naming both)."""
+    text = str(value).strip()
+    if text not in GEOS:
+        raise ReportParameterError(
+            f"--geo {value}: reports are for geo 63 (the provinces until June 2025) or geo 34 "
+            "(from 1 July 2025)"
+        )
+    return text
+
+
+def validate_langs(value: object) -> list[str]:
+    """'vi,en' -> ['vi', 'en']; an unknown language is refused in one line naming the choices."""
+    items = [s.strip() for s in str(value).split(",") if s.strip()] if value is not None else []
+    bad = [s for s in items if s not in LANGS]
+    if not items or bad:
+        raise ReportParameterError(
+            f"--lang {value}: reports are written in {' and '.join(LANGS)} (give en, vi or vi,en)"
+        )
+    return list(dict.fromkeys(items))
 
 
 def check_in_force(province_id: str, year: int) -> None:

@@ -22,10 +22,12 @@ from pathlib import Path
 
 from parlib import config, provinces
 from parlib.reports.params import (
+    LANGS,
     ReportParameterError,
     check_in_force,
     format_years,
     validate_province,
+    validate_unit,
     validate_year,
 )
 from parlib.reports.template import template_defaults, template_parameters
@@ -107,6 +109,17 @@ def _column(name: str, column: str) -> str:
 
 def _rule_province(name: str, value: object) -> str:
     return str(provinces.PROVINCES_63.loc[validate_province(value), "name_ascii"])
+
+
+def _rule_unit(name: str, value: object) -> str:
+    """One of the 34 provinces from 1 July 2025 (an old province is refused naming its unit)."""
+    return str(provinces.PROVINCES_34.loc[validate_unit(value), "name_ascii"])
+
+
+def _rule_lang(name: str, value: object) -> str:
+    if value not in LANGS:
+        raise _refuse(name, value, f"expected one of {', '.join(LANGS)}")
+    return str(value)
 
 
 def _rule_outcome(name: str, value: object) -> str:
@@ -342,14 +355,28 @@ class TemplateRules:
 
     rules: Mapping[str, Rule]
     checks: tuple[Check, ...] = ()
+    geo: str = "63"
+    """The provinces its ``province`` names: "63" (until June 2025) or "34" (from 1 July 2025)."""
 
 
 PROVINCE_RULES = TemplateRules(
-    {"province": _rule_province, "year": lambda name, value: value, "tables": _rule_report_tables}
+    {
+        "province": _rule_province,
+        "year": lambda name, value: value,
+        "lang": _rule_lang,
+        "tables": _rule_report_tables,
+    }
 )
 """province_report.ipynb. ``year`` is listed for its place in the order; ``validate`` checks it
 against ``report_years()`` (the covered years are its argument), then the province's existence.
-``tables``: researcher tables, each read before any kernel starts (``_rule_report_tables``)."""
+``tables``: researcher tables, each read before any kernel starts (``_rule_report_tables``);
+``lang``: en or vi."""
+
+UNIT34_RULES = TemplateRules(
+    {"province": _rule_unit, "year": lambda name, value: value, "lang": _rule_lang}, geo="34"
+)
+"""unit34_report.ipynb: one of the 34 provinces from 1 July 2025, a year, en or vi. Every year of
+the report data is allowed: the unit's history is the projection of the provinces it absorbed."""
 
 DRIVERS_RULES = TemplateRules(
     {
@@ -375,6 +402,7 @@ no table gives (``_check_design``)."""
 TEMPLATE_RULES: dict[str, TemplateRules] = {
     "province_report.ipynb": PROVINCE_RULES,
     "drivers_regression.ipynb": DRIVERS_RULES,
+    "unit34_report.ipynb": UNIT34_RULES,
 }
 """Per template (file name under notebooks/templates): the rule of each parameter name."""
 
@@ -388,6 +416,8 @@ def rules_for(template: Path | str) -> TemplateRules:
     merged: dict[str, Rule] = {}
     checks: list[Check] = []
     for table in TEMPLATE_RULES.values():
+        if table.geo != "63":  # a copy names geo-63 provinces unless it is the 34-unit template
+            continue
         merged.update(table.rules)
         checks += [c for c in table.checks if c not in checks]
     return TemplateRules(merged, tuple(checks))
@@ -423,7 +453,7 @@ def validate(
             out[name] = validate_year(value, years)
         else:
             out[name] = table.rules.get(name, _plain)(name, value)
-    if "province" in out and "year" in out:
+    if "province" in out and "year" in out and table.geo == "63":
         check_in_force(validate_province(out["province"]), int(out["year"]))  # type: ignore[arg-type]
     effective = {**template_defaults(template), **out}
     for check in table.checks:

@@ -25,6 +25,11 @@ def default_template() -> Path:
     return config.project_root() / "notebooks" / "templates" / "province_report.ipynb"
 
 
+def unit34_template() -> Path:
+    """notebooks/templates/unit34_report.ipynb: a report on one of the 34 provinces from July 2025."""
+    return config.project_root() / "notebooks" / "templates" / "unit34_report.ipynb"
+
+
 MAX_TEMPLATE_BYTES = 64 * 1024 * 1024
 """A template larger than this is refused unread (templates are a few hundred KB)."""
 
