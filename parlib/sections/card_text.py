@@ -22,10 +22,8 @@ WORDS = {
     "unit_points": {"en": " points", "vi": " điểm"},
     "rank": {"en": "rank {rank} of {of}", "vi": "xếp thứ {rank}/{of}"},
     "rank_alone": {"en": "rank {rank}", "vi": "xếp thứ {rank}"},
-    "lacks": {
-        "en": "{k} {are} missing from parlib's source",
-        "vi": "{k} tỉnh không có trong nguồn dữ liệu của parlib",
-    },
+    "lacks": {"en": "{k} are missing from parlib's source", "vi": "{k} tỉnh không có trong nguồn của parlib"},
+    "lacks_one": {"en": "{k} is missing from parlib's source", "vi": "{k} tỉnh không có trong nguồn parlib"},
     "lacks_names": {"en": "{lacks}: {names}", "vi": "{lacks}: {names}"},
     "lacks_some": {
         "en": "{lacks} (no score there for {names})",
@@ -118,7 +116,7 @@ def rank_text(f: dict, lang: str) -> str:
         return words.say(WORDS, "rank", lang, rank=rank, of=n)
     k = big - n
     names = list(f.get("missing_from_source") or [])
-    lacks = words.say(WORDS, "lacks", lang, k=k, are="is" if k == 1 else "are")
+    lacks = words.say(WORDS, "lacks_one" if k == 1 else "lacks", lang, k=k)
     if len(names) == k:
         lacks = words.say(WORDS, "lacks_names", lang, lacks=lacks, names=_names(names))
     elif names:
