@@ -124,13 +124,11 @@ def validate_province(value: object) -> str:
     text = _check_name_text(value)
     try:
         return provinces.normalize(text, GEO)
-    except UnknownProvinceError:
+    except UnknownProvinceError as exc:
         try:
             unit = provinces.normalize(text, "34")
         except UnknownProvinceError:
-            raise UnknownProvinceError(
-                f"unknown province {value!r}: a province is a name or a GSO code; see `parlib provinces`"
-            ) from None
+            raise exc from None
         covers = ", ".join(provinces.PROVINCES_63.loc[p, "name_vi"] for p in provinces.from_34(unit))
         name = provinces.PROVINCES_34.loc[unit, "name_vi"]
         raise UnknownProvinceError(
@@ -145,13 +143,11 @@ def validate_unit(value: object) -> str:
     text = _check_name_text(value)
     try:
         return provinces.normalize(text, "34")
-    except UnknownProvinceError:
+    except UnknownProvinceError as exc:
         try:
             old = provinces.normalize(text, GEO)
         except UnknownProvinceError:
-            raise UnknownProvinceError(
-                f"unknown province {value!r} in geo 34: see `parlib provinces --geo 34`"
-            ) from None
+            raise exc from None
         unit = provinces.to_34(old)
         raise UnknownProvinceError(
             f"{provinces.PROVINCES_63.loc[old, 'name_vi']} is not one of the 34 provinces from 1 July 2025: "

@@ -32,7 +32,6 @@ from parlib.reports.files import (
     _write_error,
     _write_text,
 )
-from parlib.reports.params import GEO
 from parlib.reports.provenance import (
     SIDECAR_SCHEMA,
     _jsonable,
@@ -64,7 +63,8 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
         "province": task.province,
         "slug": task.slug,
         "year": task.year,
-        "geo": GEO,
+        "geo": task.geo,
+        "lang": task.lang,
         "parameters": task.parameters,
         "template": context["template"],
         "inputs": context["inputs"],
@@ -75,7 +75,7 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
         "started": started,
     }
     try:
-        with atomic.temp_dir(task.folder, tag=f"{task.slug}.{batch}") as work, _active(work):
+        with atomic.temp_dir(task.folder, tag=f"{task.stem}.{batch}") as work, _active(work):
             return _render_in(task, work, side, t0)
     except OSError as exc:  # the temporary folder itself: a full disk, a read-only folder
         text = f"{_write_error(task.folder, exc)} (the previous report, if any, is kept)"
@@ -93,9 +93,9 @@ def _render_in(task: Task, work: Path, side: dict[str, object], t0: float) -> Ta
         failure = Failure(task.province_id, task.province, task.year, type(exc).__name__, evalue, **where)
         return _keep_failed(task, work, tmp_nb, side, failure, t0)
 
-    tmp_nb = work / f"{task.slug}.ipynb"
-    tmp_html = work / f"{task.slug}.html"
-    tmp_json = work / f"{task.slug}.json"
+    tmp_nb = work / f"{task.stem}.ipynb"
+    tmp_html = work / f"{task.stem}.html"
+    tmp_json = work / f"{task.stem}.json"
     try:
         attempts = _execute(task, tmp_nb)
     except PapermillExecutionError as exc:
@@ -123,7 +123,7 @@ def _render_in(task: Task, work: Path, side: dict[str, object], t0: float) -> Ta
     try:
         _finish_notebook(tmp_nb)
         target = task.html
-        page = to_html(tmp_nb, f"{task.province} {task.year}")
+        page = to_html(tmp_nb, f"{task.province} {task.year}", provenance=side, target=task.html)
         _write_text(tmp_html, page)
         target = task.sidecar
         side.update(
@@ -216,7 +216,7 @@ def _keep_failed(
         duration_s=round(time.perf_counter() - t0, 3),
         error=asdict(failure),
     )
-    tmp_json = work / f"{task.slug}.failed.json"
+    tmp_json = work / f"{task.stem}.failed.json"
     try:
         _write_text(tmp_json, json.dumps(_jsonable(side), indent=2, ensure_ascii=False) + "\n")
         os.replace(tmp_json, log_json)
