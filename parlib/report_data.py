@@ -28,6 +28,7 @@ from parlib.sections.cache import (
     is_fresh,
     prepare,
 )
+from parlib.sections.card_text import card_lines, index_sentence, rank_text
 from parlib.sections.designs import (
     DESIGN_PARAMETERS,
     DESIGNS,
@@ -52,11 +53,20 @@ from parlib.sections.drivers import (
     within_chart,
 )
 from parlib.sections.geometry import GEOJSON, MAP_SIZE, MAP_TOLERANCE, _decode_rings, simplify_ring
+from parlib.sections.map_section import map_
 from parlib.sections.national import NATIONAL_DRIVER, NATIONAL_OUTCOMES, NATIONAL_SPEC
 from parlib.sections.national_section import drivers_section
-from parlib.sections.province import INDEX_NAMES, glance, key_facts, latest_year, report_years, title
+from parlib.sections.province import glance, key_facts, latest_year, report_years, title
 from parlib.sections.reported import check_tables, reported_figures, table_kind
-from parlib.sections.scores import map_, movers, profile, trajectory
+from parlib.sections.scores import movers, profile
+from parlib.sections.source_links import cache_sources
+from parlib.sections.trajectory_section import trajectory
+from parlib.sections.unit34 import unit34_about, unit34_key_facts, unit34_title
+from parlib.sections.unit34_chart import unit34_trajectory
+from parlib.sections.unit34_data import UNIT34_INDICES
+from parlib.sections.unit34_glance import unit34_glance
+from parlib.sections.unit34_words import UNIT34_WORDS
+from parlib.sections.words import DIMENSIONS_VI, INDEX_NAMES, LANGS, TIERS
 
 __all__ = [
     "CACHE_CODE",
@@ -65,9 +75,11 @@ __all__ = [
     "CACHE_FORMAT",
     "DESIGNS",
     "DESIGN_PARAMETERS",
+    "DIMENSIONS_VI",
     "DPI",
     "GEOJSON",
     "INDEX_NAMES",
+    "LANGS",
     "LOCK",
     "MANIFEST",
     "MAP_SIZE",
@@ -77,6 +89,9 @@ __all__ = [
     "NATIONAL_SPEC",
     "PNG_OPTIONS",
     "SECTIONS",
+    "TIERS",
+    "UNIT34_INDICES",
+    "UNIT34_WORDS",
     "_VERIFIED",
     "Chart",
     "DesignData",
@@ -89,6 +104,8 @@ __all__ = [
     "_decode_rings",
     "cache_dir",
     "cache_inputs",
+    "cache_sources",
+    "card_lines",
     "caveats",
     "check_tables",
     "coef_chart",
@@ -99,6 +116,7 @@ __all__ = [
     "estimates",
     "fit_drivers",
     "glance",
+    "index_sentence",
     "intro",
     "is_fresh",
     "key_facts",
@@ -109,6 +127,7 @@ __all__ = [
     "power",
     "prepare",
     "profile",
+    "rank_text",
     "read_tables",
     "report_years",
     "reported_figures",
@@ -119,6 +138,11 @@ __all__ = [
     "table_kind",
     "title",
     "trajectory",
+    "unit34_about",
+    "unit34_glance",
+    "unit34_key_facts",
+    "unit34_title",
+    "unit34_trajectory",
     "within_chart",
 ]
 """Every name re-exported: the public ones, and _VERIFIED, _bytes, _decode_rings that tests read."""

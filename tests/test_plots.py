@@ -159,3 +159,76 @@ def test_parlib_does_not_import_plots() -> None:
     code = "import sys, parlib; print('parlib.plots' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_coef_plot_method_labels_and_annotation() -> None:
+    table = _table().assign(p_holm=0.25)
+    labels = {"cr1": "cr1: kiểm định t", "ri": "ri: suy luận ngẫu nhiên hóa"}
+    ax = plots.coef_plot(
+        table, annotate="p_holm", method_labels=labels, annotation=lambda p: f"p Holm {p:.2f}"
+    )
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["cr1: kiểm định t", "wild-rademacher", "wild-webb", "ri: suy luận ngẫu nhiên hóa"]
+    assert {t.get_text() for t in ax.texts} == {"p Holm 0.25"}
+
+
+# --------------------------------------------------------------------------- label placement
+
+
+def _crowded() -> pd.DataFrame:
+    """Ho Chi Minh City's case: three of a province's years within a few pixels of each other."""
+    frame = _within()
+    close = {2019: (0.018, -0.05), 2020: (0.019, -0.20), 2021: (0.013, -0.18), 2022: (0.016, -0.12)}
+    for year, (x, y) in close.items():
+        row = (frame["province_id"] == "79") & (frame["year"] == year)
+        frame.loc[row, ["egov_lag1", "papi_admin_procedures"]] = (x * 10, y)
+    return frame
+
+
+def _boxes_apart(boxes) -> bool:
+    return all(
+        a.x1 <= b.x0 + 0.5 or b.x1 <= a.x0 + 0.5 or a.y1 <= b.y0 + 0.5 or b.y1 <= a.y0 + 0.5
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
+
+
+def test_within_scatter_year_labels_do_not_overlap() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    fig = Figure(figsize=(9.5, 5.0))
+    ax = fig.add_subplot()
+    plots.within_scatter(_crowded(), "egov_lag1", "papi_admin_procedures", highlight="79", ax=ax)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_gid() == "highlight-year"]
+    assert [t.get_text() for t in labels] == [str(y) for y in range(2018, 2024)]
+    boxes = []
+    for text in labels:
+        text.update_positions(renderer)
+        boxes.append(Text.get_window_extent(text, renderer))
+    (mark,) = [c for c in ax.collections if c.get_gid() == "highlight"]
+    r = 3.2 * fig.dpi / 72  # the markers' radius (s=40)
+    marks = [
+        Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in ax.transData.transform(mark.get_offsets())
+    ]
+    assert _boxes_apart(boxes)
+    assert all(_boxes_apart([box, m]) for box in boxes for m in marks)  # no label on a marker
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.contains(b.x0, b.y0) and frame.contains(b.x1, b.y1) for b in boxes)
+
+
+def test_within_scatter_legend_words() -> None:
+    ax = plots.within_scatter(
+        _within(), "egov_lag1", "papi_admin_procedures", points_label="tỉnh-năm", fit_label="đường ước lượng"
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["tỉnh-năm", "đường ước lượng"]
+
+
+def test_place_labels_without_labels_is_a_no_op() -> None:
+    _, ax = plt.subplots()
+    assert plots.place_labels(ax, [], np.empty((0, 2))) == []

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parlib import config, plots
+from parlib import config
 from parlib.record import MIMETYPE, jsonable, payload, read_records, strip_records
-from parlib.sections import cache
+from parlib.sections import cache, figures
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -162,7 +162,11 @@ def test_cache_code_covers_every_module_of_parlib_sections():
 
 
 def test_report_data_reexports_every_public_name_of_parlib_sections():
-    """The facade holds the sections' own objects (one lru_cache, one _VERIFIED), and misses none."""
+    """The facade holds the sections' own objects (one lru_cache, one _VERIFIED), and misses none.
+
+    parlib.sections.words, the wording toolkit the sections share (num, places, say ...), is used
+    as ``from parlib.sections import words``: the facade re-exports only its constants.
+    """
     import importlib
     import pkgutil
 
@@ -171,7 +175,8 @@ def test_report_data_reexports_every_public_name_of_parlib_sections():
     for info in pkgutil.iter_modules(sections.__path__):
         module = importlib.import_module(f"parlib.sections.{info.name}")
         for name, obj in vars(module).items():
-            own = getattr(obj, "__module__", None) == module.__name__ or name.isupper()
+            own = getattr(obj, "__module__", None) == module.__name__ and info.name != "words"
+            own = own or name.isupper()
             if own and not name.startswith("_") and name != "TYPE_CHECKING":
                 assert getattr(report_data, name, None) is obj, f"parlib.report_data lacks {info.name}.{name}"
     assert report_data._VERIFIED is cache._VERIFIED and report_data._bytes is cache._bytes
@@ -276,14 +281,16 @@ def test_trajectory_and_profile_numbers(rd, prepared, papi_table):
     chart, prose = section.parts
     ax = chart.ax
     mine = [line for line in ax.get_lines() if line.get_gid() == "province"]
-    ys = np.concatenate([line.get_ydata() for line in mine])
-    ours = papi_table.query("component == 'total' and province_id == '20'").sort_values("year")["value"]
-    assert np.allclose(np.sort(ys), np.sort(ours.to_numpy()))
+    ys = np.concatenate([line.get_ydata() for line in mine])  # the rank each year: scales do not mix
+    ours = papi_table.query("component == 'total' and province_id == '20'").sort_values("year")
+    assert np.allclose(ys, ours["rank"].to_numpy())
     median = np.concatenate([line.get_ydata() for line in ax.get_lines() if line.get_gid() == "median"])
-    by_year = papi_table.query("component == 'total'").groupby("year")["value"].median()
-    assert np.allclose(median, by_year.to_numpy())
+    of = papi_table.query("component == 'total' and value.notna()").groupby("year")["rank_of"].max()
+    assert np.allclose(median, (of.to_numpy() + 1) / 2)  # the national median's place
     assert len([line for line in ax.get_lines() if line.get_gid() == "break"]) == 3
     assert "Its best rank was 1 of 61 (2018)" in str(prose)
+    for year, value in zip(ours["year"], ours["value"], strict=True):  # the scores, in the table
+        assert f" | {value:.2f} | " in prose._repr_markdown_(), year
     chart, prose = rd.profile("Lạng Sơn", 2022).parts
     bars = [p.get_width() for p in chart.ax.patches]
     dims = papi_table.query("level == 'dimension' and year == 2022 and province_id == '20'")
@@ -306,13 +313,14 @@ def test_map_outlines_the_province_on_the_cached_base_map(rd, prepared):
     report = imread(io.BytesIO(chart.png()))
     assert base.shape == report.shape  # the outline is drawn on the base, pixel for pixel
     changed = np.abs(base - report).sum(axis=2) > 0.1
-    assert 0 < changed.mean() < 0.05  # only the outline and the label differ
+    assert 0 < changed.mean() < 0.05  # only the outline, the name and the words (title, legend) differ
     # the base map shades the 61 scored provinces and hatches the 2 others
     geo = json.loads((folder / "map.json").read_text("utf-8"))
     assert len(geo["provinces"]) == 63 and geo["points"][1] < geo["points"][0] / 2
     papi = pd.read_parquet(folder / "papi.parquet").query("component == 'total' and year == 2022")
     values = pd.Series(papi["value"].to_numpy(), index=papi["province_id"].astype(str))
-    ax = plots.choropleth(rd._decode_rings(geo), values)
+    _, ax = plt.subplots()
+    figures._choropleth(rd._decode_rings(geo), values, ax=ax)
     gids = {c.get_gid(): c for c in ax.collections}
     assert len(gids["provinces"].get_paths()) == 61 and len(gids["missing"].get_paths()) == 2
     plt.close("all")
@@ -327,9 +335,8 @@ def test_drivers_section_matches_a_fresh_fit(rd, prepared):
     )
     section = rd.drivers_section("Lạng Sơn", 2022)
     prose, coef, scatter = section.parts
-    assert f"Control of Corruption in the Public Sector: {res.estimate(res.drivers[0]):+.2f} points" in str(
-        prose
-    )
+    per_10_points = 0.1 * res.estimate(res.drivers[0])  # the driver is a share: per 10 percentage points
+    assert f"Control of Corruption in the Public Sector: {per_10_points:+.2f} points" in str(prose)
     assert "Across 63 provinces and the outcome years 2019-2024 (365 province-years)" in str(prose)
     assert coef._repr_png_().startswith(b"\x89PNG")
     highlight = [c for c in scatter.ax.collections if c.get_gid() == "highlight"]
@@ -415,48 +422,8 @@ def test_record_is_silent_outside_a_kernel(capsys):
     assert capsys.readouterr().out == ""
 
 
-# --------------------------------------------------------------------------- plots
-
-
-@pytest.fixture
-def _close():
-    yield
-    plt.close("all")
-
-
-def test_trajectory_plot_cuts_lines_at_breaks(_close):
-    frame = pd.DataFrame(
-        {
-            "province_id": ["20"] * 6 + ["06"] * 6,
-            "year": list(range(2015, 2021)) * 2,
-            "value": [1, 2, 3, 4, 5, 6, 2, 2, 2, 2, 2, 2.0],
-        }
-    )
-    median = pd.Series([1.5] * 6, index=range(2015, 2021))
-    ax = plots.trajectory(frame, "Lang Son", median=median, peers=["06"], year=2019, breaks=[2018])
-    province = [line for line in ax.get_lines() if line.get_gid() == "province"]
-    assert [list(line.get_xdata()) for line in province] == [[2015, 2016, 2017], [2018, 2019, 2020]]
-    assert len([line for line in ax.get_lines() if line.get_gid() == "median"]) == 2
-    peers = [c for c in ax.collections if c.get_gid() == "peer"]
-    assert len(peers) == 1 and len(peers[0].get_segments()) == 2
-    assert [line.get_gid() for line in ax.get_lines() if line.get_gid() == "year"] == ["year"]
-    with pytest.raises(ValueError, match="no values"):
-        plots.trajectory(frame, "Hà Nội")
-
-
-def test_profile_and_choropleth(_close):
-    scores = pd.Series([5.0, 7.0], index=["A", "B"])
-    ax = plots.profile(scores, median=pd.Series({"A": 4.0, "B": 8.0}), low=scores - 1, high=scores + 1)
-    assert [p.get_width() for p in ax.patches] == [5.0, 7.0]
-    (median,) = [line for line in ax.get_lines() if line.get_gid() == "median"]
-    assert list(median.get_xdata()) == [4.0, 8.0]
-    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], float)
-    rings = {"20": [square, square + 3], "06": [square + np.array([2, 0])], "01": [square + np.array([0, 2])]}
-    ax = plots.choropleth(rings, {"20": 1.0, "06": 2.0}, highlight="Lạng Sơn", label="score")
-    gids = {c.get_gid(): c for c in ax.collections}
-    assert len(gids["provinces"].get_paths()) == 2 and len(gids["missing"].get_paths()) == 1
-    assert list(gids["provinces"].get_array()) == [1.0, 2.0]
-    assert [t.get_text() for t in ax.texts if t.get_gid() == "highlight-label"] == ["Lạng Sơn"]
+# --------------------------------------------------------------------------- years with gaps in the source
+# (the report figures themselves: tests/test_report_figures.py)
 
 
 def test_2024_report_prints_the_publisher_n_and_the_missing_provinces(rd, prepared):

@@ -66,9 +66,9 @@ def test_every_message_table_has_both_languages_with_the_same_fields():
     for info in pkgutil.iter_modules(parlib.sections.__path__):
         module = importlib.import_module(f"parlib.sections.{info.name}")
         for name, value in vars(module).items():
-            if name.endswith("WORDS") and isinstance(value, dict):
+            if name.endswith("_WORDS") and isinstance(value, dict):
                 tables[f"{info.name}.{name}"] = value
-    assert {"card_text.WORDS", "province.WORDS", "about.WORDS", "reported.WORDS"} <= set(tables)
+    assert {"card_text._WORDS", "province._WORDS", "about._WORDS", "reported._WORDS"} <= set(tables)
     for name, table in tables.items():
         assert words.check_table(table) == [], name
     differ = ["x: fields differ between languages (['a', 'b'])"]

@@ -20,7 +20,10 @@ carries it out; the modules import one way, top to bottom:
 - ``provenance``: hashes, data stamp, versions, recorded values; **up to date** by content;
 - ``watchdog``: **workers die with the batch** (parent-death signal, watchdog thread);
 - ``execute``: papermill in a kernel on IPC sockets, retried once on a start-up clash;
-- ``site``: HTML without code (``to_html``) and reports/index.html (``write_index``);
+- ``index_page``: the index page's HTML and CSV from the reports' rows (sortable, filtered by
+  region, a choropleth per year; inline script and style only);
+- ``site``: a report's page without code and with its bar (``to_html``: back to the index, the
+  other language, date, version, data stamp) and reports/index.html + index.csv (``write_index``);
 - ``worker``: ``render``, the worker function: one report into a temporary folder, renamed
   into place, failure logs kept apart;
 - ``pool``: ``run``: **processes, not threads** (a spawn process pool), **heavy work once**

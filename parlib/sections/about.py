@@ -5,13 +5,11 @@ The template renders English and Vietnamese from one notebook, so its prose cann
 markdown cells: each section's heading and introduction is here, in one message table, and the
 notebook shows it with ``rd.intro("<section>", lang)``. ``sources`` links the datasets (the
 registry's pinned upstream URLs) and the publishers' pages of the figures shown for the province
-and year (the published record's ``source_url``), collected once per year by
-``cache_sources`` into the cache (sources.json).
+and year (the published record's ``source_url``), collected once per year into
+the cache by ``parlib.sections.source_links`` (sources.json).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from parlib.sections import words
 from parlib.sections.cache import _file, _year
@@ -21,7 +19,7 @@ from parlib.sections.province import _pid
 SECTIONS = ("report", "glance", "trajectory", "profile", "movers", "map", "drivers", "reported", "about")
 """The sections of the province report that have a heading and an introduction, in order."""
 
-WORDS = {
+_WORDS = {
     "report": {
         "en": "This report describes one province in one survey year with the indices Vietnam uses to "
         "follow its Public Administration Reform: **PAPI**, the Provincial Governance and Public "
@@ -159,45 +157,7 @@ def intro(section: str, lang: str = "en") -> Prose:
     """The heading and introduction of a report section (``SECTIONS``) in ``lang``."""
     if section not in SECTIONS:
         raise ValueError(f"unknown report section {section!r}: one of {', '.join(SECTIONS)}")
-    return Prose(words.say(WORDS, section, lang))
-
-
-def _repository(url: str) -> str:
-    """The browsable page of a raw GitHub file's repository at its pinned commit; other URLs as given."""
-    parts = url.split("/")
-    if url.startswith("https://raw.githubusercontent.com/") and len(parts) > 5:
-        return f"https://github.com/{parts[3]}/{parts[4]}/tree/{parts[5]}"
-    return url
-
-
-def cache_sources(year: int) -> dict[str, Any]:
-    """What ``sources`` shows, for the cache: the upstream datasets and each province's published pages.
-
-    ``datasets``: [{source, url, files, licence}] from the registry (rows with an upstream URL);
-    ``pages``: {province_id: [{index, url}]} from the published record's rows of ``year``.
-    """
-    import pandas as pd
-
-    from parlib import config
-    from parlib.sources import published
-
-    registry = pd.read_csv(config.registry_path(), dtype=str).fillna("")
-    upstream = registry[registry["url"].str.startswith("http")]
-    datasets = [
-        {
-            "source": str(source),
-            "url": _repository(str(rows["url"].iloc[0])),
-            "files": len(rows),
-            "licence": str(rows["licence"].iloc[0]),
-        }
-        for source, rows in upstream.groupby("source", sort=True)
-    ]
-    record = published.read_published()
-    rows = record[(record["year"] == year) & record["province_id"].notna() & record["source_url"].notna()]
-    pages: dict[str, list[dict[str, str]]] = {}
-    for (pid, index, url), _ in rows.groupby(["province_id", "index", "source_url"], sort=True):
-        pages.setdefault(str(pid), []).append({"index": str(index), "url": str(url)})
-    return {"datasets": datasets, "pages": pages}
+    return Prose(words.say(_WORDS, section, lang))
 
 
 def sources(province: object, year: int, lang: str = "en") -> Prose:
@@ -207,16 +167,19 @@ def sources(province: object, year: int, lang: str = "en") -> Prose:
     pid = _pid(province)
     name = _file(year, "provinces.json")[pid]["name_vi"]
     data = _file(year, "sources.json")
-    lines = [words.say(WORDS, "sources_head", lang), "", words.say(WORDS, "datasets", lang), ""]
+    lines = [words.say(_WORDS, "sources_head", lang), "", words.say(_WORDS, "datasets", lang), ""]
     for d in data["datasets"]:
-        files = words.say(WORDS, "files", lang, n=d["files"])
-        licence = f", {d['licence']}" if d["licence"] else ""
+        files = words.say(_WORDS, "files", lang, n=d["files"])
+        licence = str(d["licence"])
+        if lang == "vi":
+            licence = licence.replace("none stated", "không ghi giấy phép").replace("content", "nội dung")
+        licence = f", {licence}" if licence else ""
         lines.append(f"- [{d['source']}]({d['url']}) ({files}{licence})")
     pages = data["pages"].get(pid, [])
     lines.append("")
     if pages:
-        lines += [words.say(WORDS, "pages", lang, name=name, year=year), ""]
+        lines += [words.say(_WORDS, "pages", lang, name=name, year=year), ""]
         lines += [f"- {words.index_name(p['index'], lang)}: <{p['url']}>" for p in pages]
     else:
-        lines.append(words.say(WORDS, "no_pages", lang, name=name, year=year))
+        lines.append(words.say(_WORDS, "no_pages", lang, name=name, year=year))
     return Prose("\n".join(lines))

@@ -31,6 +31,7 @@ from parlib import config, provinces
 from parlib.record import jsonable
 from parlib.sections.geometry import GEOJSON, _map_base, _map_rings
 from parlib.sections.national import NATIONAL_SPEC, _drivers_coef_png, _national_models
+from parlib.sections.unit34_data import _unit34_files
 
 CACHE_FORMAT = 4
 """Bumped when the cache layout changes: an older manifest counts as stale."""
@@ -49,10 +50,13 @@ CACHE_FILES = (
     "drivers_table.parquet",
     "drivers_within.parquet",
     "drivers_coef.png",
+    "drivers_coef.vi.png",
     "map.json",
     "map_base.png",
     "map_base.json",
     "sources.json",
+    "unit34.parquet",
+    "unit34.json",
 )
 """The files of one year's cache, besides the manifest."""
 
@@ -288,12 +292,14 @@ def _build(year: int, panel: pd.DataFrame, stamp: str) -> dict[str, Any]:
         "map.json": _map_rings(stamp),
         **_map_base(year, _map_rings(stamp), main, papi_years, totals),
         "drivers_coef.png": _drivers_coef_png(drivers_meta, drivers_table),
+        "drivers_coef.vi.png": _drivers_coef_png(drivers_meta, drivers_table, "vi"),
         "sources.json": _sources(year),
+        **_unit34_files(year, results),
     }
 
 
 def _sources(year: int) -> dict[str, Any]:
-    from parlib.sections.about import cache_sources  # about reads the cache: imported when building it
+    from parlib.sections.source_links import cache_sources
 
     return cache_sources(year)
 

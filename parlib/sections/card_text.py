@@ -16,7 +16,7 @@ from parlib import provinces
 from parlib.sections import words
 from parlib.sections.text import _num
 
-WORDS = {
+_WORDS = {
     "head": {"en": "{index} {year}: {value}{unit}", "vi": "{index} {year}: {value}{unit}"},
     "unit_scale": {"en": " points on the {scale} scale", "vi": " điểm trên thang {scale}"},
     "unit_points": {"en": " points", "vi": " điểm"},
@@ -111,25 +111,25 @@ def rank_text(f: dict, lang: str) -> str:
     if rank is None:
         return ""
     if n is None:
-        return words.say(WORDS, "rank_alone", lang, rank=rank)
+        return words.say(_WORDS, "rank_alone", lang, rank=rank)
     if big is None or big <= n:
-        return words.say(WORDS, "rank", lang, rank=rank, of=n)
+        return words.say(_WORDS, "rank", lang, rank=rank, of=n)
     k = big - n
     names = list(f.get("missing_from_source") or [])
-    lacks = words.say(WORDS, "lacks_one" if k == 1 else "lacks", lang, k=k)
+    lacks = words.say(_WORDS, "lacks_one" if k == 1 else "lacks", lang, k=k)
     if len(names) == k:
-        lacks = words.say(WORDS, "lacks_names", lang, lacks=lacks, names=_names(names))
+        lacks = words.say(_WORDS, "lacks_names", lang, lacks=lacks, names=_names(names))
     elif names:
-        lacks = words.say(WORDS, "lacks_some", lang, lacks=lacks, names=_names(names))
+        lacks = words.say(_WORDS, "lacks_some", lang, lacks=lacks, names=_names(names))
     low, high = _int(f.get("published_rank_min")), _int(f.get("published_rank_max"))
     low = rank if low is None else low
     high = rank + k if high is None else high
     if low == high:
-        return words.say(WORDS, "rank_published", lang, rank=low, big=big, lacks=lacks)
-    return words.say(WORDS, "rank_range", lang, low=low, high=high, big=big, rank=rank, n=n, lacks=lacks)
+        return words.say(_WORDS, "rank_published", lang, rank=low, big=big, lacks=lacks)
+    return words.say(_WORDS, "rank_range", lang, low=low, high=high, big=big, rank=rank, n=n, lacks=lacks)
 
 
-def tier_text(f: dict, year: int, lang: str) -> str:
+def _tier_text(f: dict, year: int, lang: str) -> str:
     """The card's tier phrase ('high-average tier', or where a computed tier comes from) in ``lang``."""
     tier = f.get("tier")
     if not tier:
@@ -138,36 +138,36 @@ def tier_text(f: dict, year: int, lang: str) -> str:
     n, big = _int(f.get("rank_of")), _int(f.get("published_rank_of"))
     in_force = len(provinces.provinces("63", year))
     if f.get("tier_source") == "published" or n is None or n >= in_force:
-        return words.say(WORDS, "tier", lang, tier=shown)
+        return words.say(_WORDS, "tier", lang, tier=shown)
     if big is not None and big > n:
-        return words.say(WORDS, "tier_source", lang, tier=shown, n=n, big=big)
-    return words.say(WORDS, "tier_scored", lang, tier=shown, n=n, year=year)
+        return words.say(_WORDS, "tier_source", lang, tier=shown, n=n, big=big)
+    return words.say(_WORDS, "tier_scored", lang, tier=shown, n=n, year=year)
 
 
 def _unit(unit: str, lang: str) -> str:
     if unit == "percent":
         return "%"
     if unit.startswith("points (") and unit.endswith(")"):
-        return words.say(WORDS, "unit_scale", lang, scale=unit[8:-1])
+        return words.say(_WORDS, "unit_scale", lang, scale=unit[8:-1])
     if unit == "points":
-        return words.say(WORDS, "unit_points", lang)
+        return words.say(_WORDS, "unit_points", lang)
     return f" {unit}" if unit else ""
 
 
 def _unavailable(f: dict, lang: str) -> str:
     reason, fields = f.get("reason") or "", dict(f.get("reason_fields") or {})
-    if lang == "en" or reason not in WORDS:
+    if lang == "en" or reason not in _WORDS:
         return str(f.get("message", ""))
     if reason == "missing":
         text = words.say(
-            WORDS, "missing", lang, year=f["year"], **{k: fields[k] for k in ("in_source", "published_of")}
+            _WORDS, "missing", lang, year=f["year"], **{k: fields[k] for k in ("in_source", "published_of")}
         )
         if fields.get("names"):
-            text += words.say(WORDS, "missing_names", lang, k=fields["k"], names=_names(fields["names"]))
+            text += words.say(_WORDS, "missing_names", lang, k=fields["k"], names=_names(fields["names"]))
         return text
     if reason == "no_year":
-        return words.say(WORDS, "no_year", lang, year=f["year"], coverage=fields["coverage"])
-    return words.say(WORDS, reason, lang, **fields)
+        return words.say(_WORDS, "no_year", lang, year=f["year"], coverage=fields["coverage"])
+    return words.say(_WORDS, reason, lang, **fields)
 
 
 def _label(mover: dict, lang: str) -> str:
@@ -181,9 +181,9 @@ def index_sentence(f: dict, lang: str = "en") -> str:
     index = words.index_name(f["index"], lang)
     if not f.get("available"):
         return f"{index} {year}: {_unavailable(f, lang)}."
-    text = words.say(WORDS, "head", lang, index=index, year=year, value=words.num(f.get("value"), 2, lang),
+    text = words.say(_WORDS, "head", lang, index=index, year=year, value=words.num(f.get("value"), 2, lang),
                      unit=_unit(str(f.get("unit") or ""), lang))  # fmt: skip
-    ranked, tiered = rank_text(f, lang), tier_text(f, year, lang)
+    ranked, tiered = rank_text(f, lang), _tier_text(f, year, lang)
     long = "(" in ranked or "," in tiered
     if ranked:
         text += f", {ranked}"
@@ -194,38 +194,38 @@ def index_sentence(f: dict, lang: str = "en") -> str:
         step = _num(f.get("rank_change"))
         places = ""
         if math.isfinite(step):
-            places = words.say(WORDS, "unchanged", lang) if step == 0 else words.places(step, lang)
+            places = words.say(_WORDS, "unchanged", lang) if step == 0 else words.places(step, lang)
         shifted = _num(f.get("published_rank_min")), _num(f.get("published_rank_max"))
         if places and not all(not math.isfinite(x) or x == _num(f.get("rank")) for x in shifted):
-            places += words.say(WORDS, "in_source", lang)
+            places += words.say(_WORDS, "in_source", lang)
         amount = words.num(change, 2, lang, sign=True)
         shown = f"{places} ({amount})" if places else amount
         if f.get("comparable") is False:
-            text += words.say(WORDS, "across_break", lang, change=shown, before=year - 1)
+            text += words.say(_WORDS, "across_break", lang, change=shown, before=year - 1)
         else:
             text += words.say(
-                WORDS, "compared", lang, sep=";" if long else ",", change=shown, before=year - 1
+                _WORDS, "compared", lang, sep=";" if long else ",", change=shown, before=year - 1
             )
     if f.get("comparable") and f.get("rose"):
-        text += words.say(WORDS, "rose", lang, label=_label(f["rose"][0], lang))
+        text += words.say(_WORDS, "rose", lang, label=_label(f["rose"][0], lang))
     if f.get("comparable") and f.get("fell"):
-        text += words.say(WORDS, "fell", lang, label=_label(f["fell"][0], lang))
+        text += words.say(_WORDS, "fell", lang, label=_label(f["fell"][0], lang))
     average = _num(f.get("national_average"))
     if math.isfinite(average):
-        text += words.say(WORDS, "average", lang, value=words.num(average, 2, lang))
+        text += words.say(_WORDS, "average", lang, value=words.num(average, 2, lang))
     return text + "."
 
 
-def unit_sentence(card: dict, lang: str = "en") -> str:
+def _unit_sentence(card: dict, lang: str = "en") -> str:
     """The card's last line: the 34-unit province the province belongs to from 1 July 2025."""
     merged = provinces.from_34(card["unit_34_id"])
     if len(merged) > 1:
         others = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in merged if p != card["province_id"]]
         together = words.join([card["name_vi"], *others], lang)
-        return words.say(WORDS, "unit_from", lang, together=together, unit=card["unit_34_name"])
-    return words.say(WORDS, "unit_same", lang, name=card["name_vi"], unit=card["unit_34_name"])
+        return words.say(_WORDS, "unit_from", lang, together=together, unit=card["unit_34_name"])
+    return words.say(_WORDS, "unit_same", lang, name=card["name_vi"], unit=card["unit_34_name"])
 
 
 def card_lines(card: dict, lang: str = "en") -> list[str]:
     """Every line of a card in ``lang``: one sentence per index, then the 2025 unit."""
-    return [*(index_sentence(f, lang) for f in card["facts"].values()), unit_sentence(card, lang)]
+    return [*(index_sentence(f, lang) for f in card["facts"].values()), _unit_sentence(card, lang)]

@@ -17,9 +17,6 @@ from parlib.sections.card_text import card_lines
 from parlib.sections.display import Prose
 from parlib.sections.text import _in_source, _num
 
-INDEX_NAMES = {k: v for k, v in words.INDEX_NAMES["en"].items() if k != "DTI"}
-"""The indices' English names (``words.INDEX_NAMES`` has both languages)."""
-
 
 def _pid(province: object) -> str:
     return provinces.normalize(province, "63")
@@ -46,14 +43,14 @@ def _source_gap(pid: str, year: int, lang: str = "en") -> str:
     facts = _card(pid, year)["facts"]["PAPI"]
     if facts.get("available") or _name(pid, year) not in (facts.get("missing_from_source") or []):
         return ""
-    return words.say(WORDS, "source_gap", lang, n=int(_num(facts["published_rank_of"])))
+    return words.say(_WORDS, "source_gap", lang, n=int(_num(facts["published_rank_of"])))
 
 
 def _no_papi(year: int, what: str, lang: str = "en") -> Prose | None:
     meta = _meta(year)
     if year in meta["papi_years"]:
         return None
-    return Prose(words.say(WORDS, "no_papi", lang, year=year, coverage=meta["papi_coverage"], what=what))
+    return Prose(words.say(_WORDS, "no_papi", lang, year=year, coverage=meta["papi_coverage"], what=what))
 
 
 def report_years() -> list[int]:
@@ -71,8 +68,8 @@ def latest_year() -> int:
 
 # --------------------------------------------------------------------------- report sections
 
-WORDS = {
-    "title": {"en": "## {name} ({name_en}), {year}", "vi": "## {name}, năm {year}"},
+_WORDS = {
+    "title": {"en": "## {name}, {year}", "vi": "## {name}, năm {year}"},
     "subtitle": {
         "en": "{region} region; GSO code {pid}; {unit}.",
         "vi": "Vùng {region}; mã GSO {pid}; {unit}.",
@@ -133,12 +130,13 @@ def title(province: object, year: int, lang: str = "en") -> Prose:
     merged = provinces.from_34(c["unit_34_id"])
     if len(merged) > 1:
         others = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in merged if p != c["province_id"]]
-        unit = words.say(WORDS, "merged", lang, unit=c["unit_34_name"], others=", ".join(others))
+        unit = words.say(_WORDS, "merged", lang, unit=c["unit_34_name"], others=", ".join(others))
     else:
-        unit = words.say(WORDS, "continues", lang, unit=c["unit_34_name"])
-    head = words.say(WORDS, "title", lang, name=c["name_vi"], name_en=c["name_en"], year=year)
+        unit = words.say(_WORDS, "continues", lang, unit=c["unit_34_name"])
+    name = f"{c['name_vi']} ({c['name_en']})" if lang == "en" else c["name_vi"]
+    head = words.say(_WORDS, "title", lang, name=name, year=year)
     sub = words.say(
-        WORDS, "subtitle", lang, region=_region_label(c["region"], lang), pid=c["province_id"], unit=unit
+        _WORDS, "subtitle", lang, region=_region_label(c["region"], lang), pid=c["province_id"], unit=unit
     )
     return Prose(f"{head}\n\n{sub}")
 
@@ -149,21 +147,21 @@ def _score_cell(facts: dict, lang: str = "en") -> str:
     if unit == "percent":
         return f"{words.num(value, 1, lang)}%"
     if unit.startswith("points (") and unit.endswith(")"):
-        return words.say(WORDS, "scale", lang, value=words.num(value, 2, lang), scale=unit[8:-1])
+        return words.say(_WORDS, "scale", lang, value=words.num(value, 2, lang), scale=unit[8:-1])
     return f"{words.num(value, 2, lang)} {unit}".strip() if lang == "en" else words.num(value, 2, lang)
 
 
 def _change_cell(facts: dict, year: int, lang: str = "en") -> str:
     change = _num(facts.get("value_change"))
     if not math.isfinite(change):
-        return words.say(WORDS, "no_before", lang)
+        return words.say(_WORDS, "no_before", lang)
     text = words.num(change, 2, lang, sign=True)
     places = words.places(_num(facts.get("rank_change")), lang)
     if places and _in_source(facts):
-        places += words.say(WORDS, "in_source", lang)
+        places += words.say(_WORDS, "in_source", lang)
     text += f", {places}" if places else ""
     if facts.get("comparable") is False:
-        text += words.say(WORDS, "not_comparable", lang)
+        text += words.say(_WORDS, "not_comparable", lang)
     return text
 
 
@@ -171,7 +169,7 @@ def _rank_cell(facts: dict, lang: str = "en") -> str:
     """'13 of 61'; '29 of 63 (29 of the 61 in parlib's source)' when PAPI ranked more than the source has."""
     rank = _num(facts.get("rank"))
     if not math.isfinite(rank):
-        return words.say(WORDS, "not_ranked", lang)
+        return words.say(_WORDS, "not_ranked", lang)
     n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
     if not math.isfinite(published) or int(published) <= n:
         return words.rank_of(rank, n, lang)
@@ -179,7 +177,7 @@ def _rank_cell(facts: dict, lang: str = "en") -> str:
     low = int(low) if math.isfinite(low) else int(rank)
     high = int(high) if math.isfinite(high) else int(rank) + int(published) - n
     shown = f"{low}" if low == high else f"{low}-{high}"
-    return words.say(WORDS, "rank_published", lang, shown=shown, big=int(published), rank=int(rank), n=n)
+    return words.say(_WORDS, "rank_published", lang, shown=shown, big=int(published), rank=int(rank), n=n)
 
 
 def _tier_cell(facts: dict, lang: str = "en") -> str:
@@ -192,8 +190,8 @@ def _tier_cell(facts: dict, lang: str = "en") -> str:
         return shown
     n, published = int(_num(facts.get("rank_of"))), _num(facts.get("published_rank_of"))
     if math.isfinite(published) and int(published) > n:
-        return words.say(WORDS, "tier_source", lang, tier=shown, n=n, big=int(published))
-    return words.say(WORDS, "tier_scored", lang, tier=shown, n=n)
+        return words.say(_WORDS, "tier_source", lang, tier=shown, n=n, big=int(published))
+    return words.say(_WORDS, "tier_scored", lang, tier=shown, n=n)
 
 
 def glance(province: object, year: int, lang: str = "en") -> Prose:
@@ -203,9 +201,9 @@ def glance(province: object, year: int, lang: str = "en") -> Prose:
     c = _card(province, year)
     available = {k: f for k, f in c["facts"].items() if f["available"]}
     lines: list[str] = []
-    plain = [words.say(WORDS, "glance_plain", lang, name=c["name_vi"], year=year)]
+    plain = [words.say(_WORDS, "glance_plain", lang, name=c["name_vi"], year=year)]
     if available:
-        lines += [words.say(WORDS, "header", lang, before=year - 1), "|---|---|---|---|---|"]
+        lines += [words.say(_WORDS, "header", lang, before=year - 1), "|---|---|---|---|---|"]
         for key, f in available.items():
             row = [words.index_name(key, lang), _score_cell(f, lang), _rank_cell(f, lang),
                    _tier_cell(f, lang), _change_cell(f, year, lang)]  # fmt: skip
@@ -213,7 +211,7 @@ def glance(province: object, year: int, lang: str = "en") -> Prose:
             plain.append("  ".join(row))
         lines.append("")
     else:
-        lines += [words.say(WORDS, "no_index", lang, name=c["name_vi"], year=year), ""]
+        lines += [words.say(_WORDS, "no_index", lang, name=c["name_vi"], year=year), ""]
         plain.append(lines[-2])
     for sentence in card_lines(c, lang):
         lines.append(f"- {sentence}")

@@ -50,7 +50,7 @@ _NAMED = {"SIPAS": ("sipas",), "PAR_INDEX": ("par_index", "parindex")}
 """Words in the file name of an index table with only province, year, total [, rank] that say its index."""
 _URL = re.compile(r"https?://\S+$")
 
-WORDS = {
+_WORDS = {
     "source": {"en": "Source: {parts} ({where}).", "vi": "Nguồn: {parts} ({where})."},
     "no_source": {"en": "Source: {where} (no source or source_url given).",
                   "vi": "Nguồn: {where} (không ghi source hoặc source_url)."},
@@ -202,10 +202,10 @@ def _link(text: str) -> str:
 def _sources(source: str, url: str, file: str, row: object, lang: str = "en") -> str:
     """'Source: <source cell>, <source_url> (file, row 2).' with links for URLs."""
     parts = [_link(s) for s in dict.fromkeys(x.strip() for x in (source, url)) if s]
-    where = words.say(WORDS, "row", lang, file=file, row=row) if row is not None else file
+    where = words.say(_WORDS, "row", lang, file=file, row=row) if row is not None else file
     if not parts:
-        return words.say(WORDS, "no_source", lang, where=where)
-    return words.say(WORDS, "source", lang, parts="; ".join(parts), where=where)
+        return words.say(_WORDS, "no_source", lang, where=where)
+    return words.say(_WORDS, "source", lang, parts="; ".join(parts), where=where)
 
 
 def _sheet(path: Path) -> pd.DataFrame:
@@ -249,9 +249,9 @@ def _value_text(value: float, unit: str, lang: str = "en") -> str:
 def _rank_text(rec: pd.Series, lang: str = "en") -> str:
     rank, rank_of = rec["rank"], rec["rank_of"]
     if pd.isna(rank):
-        return words.say(WORDS, "not_ranked", lang)
-    how = words.say(WORDS, "computed" if rec["rank_source"] == "computed" else "given", lang)
-    return words.say(WORDS, "rank", lang, rank=words.rank_of(rank, rank_of, lang), how=how)
+        return words.say(_WORDS, "not_ranked", lang)
+    how = words.say(_WORDS, "computed" if rec["rank_source"] == "computed" else "given", lang)
+    return words.say(_WORDS, "rank", lang, rank=words.rank_of(rank, rank_of, lang), how=how)
 
 
 def _index_lines(
@@ -278,14 +278,14 @@ def _index_lines(
             rec = totals.loc[year]
             value = rec["value"]
             missing = pd.isna(value)
-            shown = words.say(WORDS, "no_score", lang) if missing else _value_text(value, "percent", lang)
+            shown = words.say(_WORDS, "no_score", lang) if missing else _value_text(value, "percent", lang)
             if isinstance(rec["derived_from"], str):
-                shown += words.say(WORDS, "derived", lang, what=rec["derived_from"])
+                shown += words.say(_WORDS, "derived", lang, what=rec["derived_from"])
             named = words.index_name(index, lang)
             lines.append((year, f"- {named} {year}: {shown}, {_rank_text(rec, lang)}. {source}"))
     name = provinces.PROVINCES_63.loc[pid, "name_vi"]
     notes = sorted(
-        words.say(WORDS, "not_published", lang, note=note.replace(index, _INDEX_NAMES[index], 1)).replace(
+        words.say(_WORDS, "not_published", lang, note=note.replace(index, _INDEX_NAMES[index], 1)).replace(
             f"province {pid} ", f"{name} "
         )
         for note in result.notes
@@ -324,13 +324,13 @@ def _driver_lines(path: Path, pid: str, lang: str = "en") -> list[tuple[int, str
         here = (valued["year"] == str(rec.year)) & (valued["indicator_id"] == rec.component)
         cell = str(rec.source).split(" | ", 1)[-1]
         source = _sources(cell, _cell(valued, here, "source_url"), path.name, _row(valued, here), lang)
-        about = words.say(WORDS, "about", lang) if _cell(valued, here, "qualifier_id") == "approx" else ""
+        about = words.say(_WORDS, "about", lang) if _cell(valued, here, "qualifier_id") == "approx" else ""
         text = f"- {rec.component} {rec.year}: {about}{_value_text(rec.value, rec.unit, lang)}. {source}"
         out.append((int(rec.year), text))
     for rec in mine[mine["qualifier_id"].isin(list(_NOT_VALUES))].to_dict("records"):
         if not rec["value"]:
             continue
-        word, why = (words.say(WORDS, key, lang) for key in _NOT_VALUES[rec["qualifier_id"]])
+        word, why = (words.say(_WORDS, key, lang) for key in _NOT_VALUES[rec["qualifier_id"]])
         source = _sources(rec["source"], rec["source_url"], path.name, rec["row"], lang)
         text = f"- {rec['indicator_id']} {rec['year']}: {word} {rec['value']} {rec['unit']} ({why}). {source}"
         out.append((int(float(rec["year"])), text))
@@ -367,7 +367,7 @@ def reported_figures(
     pid = provinces.normalize(province, _GEO)
     paths = [Path(t) for t in (tables or [])]
     if not paths:
-        return Prose(words.say(WORDS, "no_tables", lang))
+        return Prose(words.say(_WORDS, "no_tables", lang))
     kinds = {path: table_kind(path) for path in paths}
     files = ", ".join(f"`{p.name}`" for p in paths)
     lines: list[str] = []
@@ -388,7 +388,7 @@ def reported_figures(
             others += _period_lines(path, pid, lang)
     lines += [text for _, text in sorted(others, key=lambda item: item[0])]
     if not lines:
-        return Prose(words.say(WORDS, "no_figure", lang, files=files, name=name))
-    combined = words.say(WORDS, "combined", lang) if set(kinds.values()) & set(_INDEX_NAMES) else ""
-    head = words.say(WORDS, "head", lang, name=name, files=files, year=int(year), combined=combined)
+        return Prose(words.say(_WORDS, "no_figure", lang, files=files, name=name))
+    combined = words.say(_WORDS, "combined", lang) if set(kinds.values()) & set(_INDEX_NAMES) else ""
+    head = words.say(_WORDS, "head", lang, name=name, files=files, year=int(year), combined=combined)
     return Prose("\n".join([head, "", *lines]))

@@ -8,7 +8,8 @@ parlib.report_data or to the data, then review ``git diff tests/golden``:
 
     .venv/bin/python tests/golden/refresh.py
 
-Each template is executed by papermill with its default parameters (kernel ``python3``). Images
+Each template is executed by papermill with its default parameters (kernel ``python3``); the
+Vietnamese copy of the province report (province_report.vi.ipynb) with ``lang="vi"``. Images
 are dropped (nbval never compares them) and run-specific metadata (timings, execution stamps) is
 removed, so the diff shows only changed outputs.
 """
@@ -24,7 +25,14 @@ import papermill as pm
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE.parents[1] / "notebooks" / "templates"
-NOTEBOOKS = ("province_report.ipynb", "drivers_regression.ipynb")
+GOLDENS = {
+    "province_report.ipynb": ("province_report.ipynb", {}),
+    "province_report.vi.ipynb": ("province_report.ipynb", {"lang": "vi"}),
+    "drivers_regression.ipynb": ("drivers_regression.ipynb", {}),
+    "unit34_report.ipynb": ("unit34_report.ipynb", {}),
+}
+"""Golden copy -> (template, parameters besides the template's defaults)."""
+NOTEBOOKS = tuple(GOLDENS)
 
 
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -50,9 +58,15 @@ def refresh(names: tuple[str, ...] = NOTEBOOKS) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
+            template, parameters = GOLDENS[name]
             out = Path(tmp) / name
             pm.execute_notebook(
-                str(TEMPLATES / name), str(out), kernel_name="python3", progress_bar=False, cwd=tmp
+                str(TEMPLATES / template),
+                str(out),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=tmp,
             )
             nb = _clean(nbformat.read(out, as_version=4))
             target = HERE / name
