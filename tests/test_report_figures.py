@@ -25,6 +25,7 @@ from parlib.sections import (
     trajectory_section,
     words,
 )
+from parlib.sections.display import DPI
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -269,11 +270,14 @@ def test_every_report_figure_uses_the_page_width(rd):
         rd.trajectory("Lạng Sơn", 2022).parts[0],
         rd.profile("Lạng Sơn", 2022, "vi").parts[0],
         rd.map_("Lạng Sơn", 2022).parts[0],
-        *rd.drivers_section("Lạng Sơn", 2022, "vi").parts[1:],
+        rd.drivers_section("Lạng Sơn", 2022, "vi").parts[2],
     ]
     for chart in charts:
         width, _ = chart.figure.get_size_inches()
         assert 9 <= width <= 10, chart.description
+    coef = rd.drivers_section("Lạng Sơn", 2022, "vi").parts[1]  # a PNG from the cache
+    width_px = int.from_bytes(coef.data[16:20], "big")  # the PNG header's width
+    assert 9 * DPI <= width_px <= 10 * DPI, width_px
 
 
 def test_map_is_large_with_the_colour_bar_beside_it_and_the_islands_in_an_inset(rd):
@@ -367,9 +371,11 @@ def test_drivers_section_states_effects_per_ten_percentage_points(rd):
     vi_prose, vi_coef, _ = rd.drivers_section("Hồ Chí Minh", 2022, "vi").parts
     row = cr1.loc[shown]
     assert f"+{words.num(0.1 * row['estimate'], 2, 'vi')} điểm (khoảng tin cậy 95%: " in str(vi_prose)
-    cr1_points = _gid(vi_coef.ax.get_lines(), "points:cr1")[0]
+    assert vi_coef.data == national._drivers_coef_png(meta, table, "vi")  # cached once per language
+    drawn = national._coef_chart(meta, table, "vi")
+    cr1_points = _gid(drawn.ax.get_lines(), "points:cr1")[0]
     assert sorted(cr1_points.get_xdata()) == pytest.approx(sorted(0.1 * cr1["estimate"]))
-    ticks = [t.get_text() for t in vi_coef.ax.get_xticklabels()]
+    ticks = [t.get_text() for t in drawn.ax.get_xticklabels()]
     assert any("," in t for t in ticks) and not any("." in t for t in ticks)
 
 

@@ -51,6 +51,10 @@ def test_numbers_ranks_and_changes_in_both_languages():
     assert words.join(["A", "B", "C"], "vi") == "A, B và C"
     assert words.region("mekong_delta", "vi") == "Đồng bằng sông Cửu Long"
     assert words.index_name("PAR_INDEX", "vi") == "Chỉ số cải cách hành chính PAR INDEX"
+    from parlib.sources.papi import CODEBOOK
+
+    parts = CODEBOOK.loc[CODEBOOK["level"] != "total", "component"]
+    assert set(parts) <= set(words.DIMENSIONS_VI), sorted(set(parts) - set(words.DIMENSIONS_VI))
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         words.check_lang("fr")
 
@@ -86,14 +90,14 @@ def test_english_card_sentences_agree_with_parlib_card_for_every_province_and_ye
 
     results = card.results()
     checked = 0
-    for year in (2009, 2011, 2016, 2017, 2018, 2021, 2022, 2023, 2024):
+    for year in (2009, 2017, 2018, 2024):  # no PAPI; a 6-60 year; the 8-80 break; PAPI's 63 vs 61
         for pid in provinces.provinces("63", year).index:
             c = card.card(pid, year, scored=results)
             theirs = [s.replace("PAR_INDEX ", "PAR INDEX ", 1) for s in c.lines()]
             theirs = [s if s.endswith(".") else s + "." for s in theirs]
             assert card_lines(c.to_dict(), "en") == theirs, (pid, year)
             checked += 1
-    assert checked == 567
+    assert checked == 252
 
 
 def test_vietnamese_card_sentences_carry_the_same_numbers():

@@ -286,12 +286,16 @@ def test_map_is_inline_small_and_coloured_by_year(site_dir):
     assert len(absorbed) == 3 and {p.attributes["fill"] for p in absorbed} == {index_page.PALETTE[0]}
 
 
-def test_index_is_written_atomically_csv_first(tmp_path, monkeypatch):
+def test_index_is_written_atomically_page_staged_first(tmp_path, monkeypatch):
+    """The page is staged, then index.csv written, then the page renamed in: a write that fails
+    (a full disk) leaves both old files and no temporary one."""
     written = []
     real = site._write_text
     monkeypatch.setattr(site, "_write_text", lambda path, text: written.append(path.name) or real(path, text))
     index = site.write_index(tmp_path)
-    assert written == ["index.csv", "index.html"] and index == tmp_path / "index.html"
+    assert written[0].startswith(".index.html.index.") and written[1:] == ["index.csv"]
+    assert index == tmp_path / "index.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.csv", "index.html"]
     assert "No reports yet" in index.read_text(encoding="utf-8")
     assert (tmp_path / "index.csv").read_bytes().decode() == "\ufeff" + ",".join(
         index_page.CSV_COLUMNS

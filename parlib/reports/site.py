@@ -6,7 +6,7 @@ parlib version and the data stamp (short sha256 of the panel and the year's repo
 from the sidecar the worker builds. The index page (``parlib.reports.index_page`` builds it)
 lists every year, language and geography found in reports/.
 
-Decision (atomic outputs, the index): reports/index.csv and then reports/index.html are written
+Decision (atomic outputs, the index): the page is staged first, then index.csv and the page are
 atomically; an index page that cannot be written is one more line in the batch summary (the old
 page stays) and the exit status is 1 (``run``).
 """
@@ -16,12 +16,13 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from parlib import config
+from parlib import atomic, config
 from parlib.reports import index_page
 from parlib.reports.files import _write_text
 from parlib.reports.index_page import Block, Row
@@ -294,7 +295,12 @@ def write_index(reports_dir: Path | None = None) -> Path:
     if rows:
         size, paths = map_paths(_rings([r.side for r in rows]))
         maps = {geo: index_page.map_svg(geo, size, paths, blocks) for geo, blocks in sections.items()}
-    _write_text(root / "index.csv", index_page.csv_text(rows))
     target = root / "index.html"
-    _write_text(target, index_page.page(sections, maps, _now(), _parlib_version()))
+    staged = atomic.tmp_name(target, "index")  # the page first: a full disk then changes nothing
+    _write_text(staged, index_page.page(sections, maps, _now(), _parlib_version()))
+    try:
+        _write_text(root / "index.csv", index_page.csv_text(rows))
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
     return target

@@ -50,8 +50,40 @@ DIMENSIONS_VI = {
     "environmental_governance": "Quản trị môi trường",
     "e_governance": "Quản trị điện tử",
     "total": "Tổng điểm PAPI",
+    "civic_knowledge": "Tri thức công dân",
+    "election_opportunities": "Cơ hội tham gia (bầu cử)",
+    "village_head_elections": "Chất lượng bầu cử (trưởng thôn)",
+    "voluntary_contributions": "Đóng góp tự nguyện",
+    "access_to_information": "Tiếp cận thông tin",
+    "poverty_lists": "Công khai danh sách hộ nghèo",
+    "communal_budget": "Công khai thu chi ngân sách cấp xã",
+    "land_use_plans": "Công khai quy hoạch, kế hoạch sử dụng đất và khung giá đất",
+    "interactions": "Tương tác với chính quyền địa phương",
+    "inspection_boards": "Ban Thanh tra nhân dân",
+    "investment_supervision_boards": "Ban Giám sát đầu tư cộng đồng",
+    "responsiveness": "Phản hồi của chính quyền với khiếu nại, tố cáo của người dân",
+    "access_to_justice": "Tiếp cận dịch vụ tư pháp",
+    "corruption_local_government": "Kiểm soát tham nhũng trong chính quyền địa phương",
+    "corruption_service_delivery": "Kiểm soát tham nhũng trong cung ứng dịch vụ công",
+    "equity_state_employment": "Công bằng trong tuyển dụng vào khu vực nhà nước",
+    "willingness_to_fight_corruption": "Quyết tâm chống tham nhũng",
+    "certification": "Thủ tục chứng thực, xác nhận",
+    "construction_permits": "Thủ tục cấp phép xây dựng",
+    "land_title": "Thủ tục cấp giấy chứng nhận quyền sử dụng đất",
+    "personal_procedures": "Thủ tục hành chính cấp xã, phường",
+    "health_care": "Y tế công lập",
+    "primary_education": "Giáo dục tiểu học công lập",
+    "basic_infrastructure": "Cơ sở hạ tầng căn bản",
+    "law_and_order": "An ninh, trật tự",
+    "environmental_protection": "Tính nghiêm túc trong bảo vệ môi trường",
+    "air_quality": "Chất lượng không khí",
+    "water_quality": "Chất lượng nguồn nước",
+    "egov_portal_access": "Tiếp cận cổng thông tin điện tử của chính quyền",
+    "internet_access": "Tiếp cận Internet",
+    "e_responsiveness": "Phản hồi của chính quyền qua cổng thông tin điện tử",
 }
-"""PAPI's dimensions as the Vietnamese PAPI report names them (English names: the codebook)."""
+"""PAPI's dimensions and sub-dimensions in Vietnamese, after the Vietnamese PAPI report (the English
+names are the codebook's); tests/test_report_languages.py checks every codebook component has one."""
 
 
 def check_lang(lang: object) -> str:
