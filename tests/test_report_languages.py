@@ -184,3 +184,13 @@ def test_unit_names_in_either_geography():
     assert reports.validate_langs("vi,en") == ["vi", "en"]
     with pytest.raises(reports.ReportParameterError, match="--lang vi,fr"):
         reports.validate_langs("vi,fr")
+
+
+def test_sources_of_the_34_units_are_kept_apart_from_the_63():
+    from parlib.sections.source_links import cache_sources
+
+    data = cache_sources(2024)
+    dti34 = [p["url"] for p in data["pages34"]["31"] if p["index"] == "DTI"]  # Hải Phòng, 34-unit code 31
+    assert dti34 and all(url.startswith("https://") for url in dti34)
+    assert not set(dti34) & {p["url"] for p in data["pages"].get("31", [])}  # not on the old province's
+    assert {d["source"] for d in data["datasets"]} >= {"hnks-gh/ml-mcdm", "mdtrinh/vietnamdata"}

@@ -11,6 +11,7 @@ the cache by ``parlib.sections.source_links`` (sources.json).
 
 from __future__ import annotations
 
+from parlib import provinces
 from parlib.sections import words
 from parlib.sections.cache import _file, _year
 from parlib.sections.display import Prose
@@ -160,13 +161,20 @@ def intro(section: str, lang: str = "en") -> Prose:
     return Prose(words.say(_WORDS, section, lang))
 
 
-def sources(province: object, year: int, lang: str = "en") -> Prose:
-    """The report's sources as links: the upstream datasets, then this province's published pages."""
+def sources(province: object, year: int, lang: str = "en", geo: str = "63") -> Prose:
+    """The report's sources as links: the upstream datasets, then this province's published pages.
+
+    ``geo`` "34": ``province`` is one of the 34 provinces from 1 July 2025 (the 34-unit report).
+    """
     words.check_lang(lang)
     year = _year(year)
-    pid = _pid(province)
-    name = _file(year, "provinces.json")[pid]["name_vi"]
     data = _file(year, "sources.json")
+    if geo == "34":
+        pid = provinces.normalize(province, "34")
+        name, pages = provinces.PROVINCES_34.loc[pid, "name_vi"], data["pages34"].get(pid, [])
+    else:
+        pid = _pid(province)
+        name, pages = _file(year, "provinces.json")[pid]["name_vi"], data["pages"].get(pid, [])
     lines = [words.say(_WORDS, "sources_head", lang), "", words.say(_WORDS, "datasets", lang), ""]
     for d in data["datasets"]:
         files = words.say(_WORDS, "files", lang, n=d["files"])
@@ -175,7 +183,6 @@ def sources(province: object, year: int, lang: str = "en") -> Prose:
             licence = licence.replace("none stated", "không ghi giấy phép").replace("content", "nội dung")
         licence = f", {licence}" if licence else ""
         lines.append(f"- [{d['source']}]({d['url']}) ({files}{licence})")
-    pages = data["pages"].get(pid, [])
     lines.append("")
     if pages:
         lines += [words.say(_WORDS, "pages", lang, name=name, year=year), ""]

@@ -22,7 +22,8 @@ def cache_sources(year: int) -> dict[str, Any]:
     """What ``sources`` shows, for the cache: the upstream datasets and each province's published pages.
 
     ``datasets``: [{source, url, files, licence}] from the registry (rows with an upstream URL);
-    ``pages``: {province_id: [{index, url}]} from the published record's rows of ``year``.
+    ``pages``: {province_id: [{index, url}]} from the published record's rows of ``year`` for the
+    63 provinces; ``pages34``: the same for the 34 provinces from 1 July 2025 (DTI 2024).
     """
     import pandas as pd
 
@@ -41,10 +42,12 @@ def cache_sources(year: int) -> dict[str, Any]:
         for source, rows in upstream.groupby("source", sort=True)
     ]
     record = published.read_published()
-    geo63 = record["geo"].astype(str) == "63"  # the 34-unit figures (DTI 2024) reuse some codes
-    keep = (record["year"] == year) & geo63 & record["province_id"].notna() & record["source_url"].notna()
-    rows = record[keep]
-    pages: dict[str, list[dict[str, str]]] = {}
-    for (pid, index, url), _ in rows.groupby(["province_id", "index", "source_url"], sort=True):
-        pages.setdefault(str(pid), []).append({"index": str(index), "url": str(url)})
-    return {"datasets": datasets, "pages": pages}
+    out: dict[str, Any] = {"datasets": datasets}
+    for geo, key in (("63", "pages"), ("34", "pages34")):  # the 34 units reuse some codes
+        keep = (record["year"] == year) & (record["geo"].astype(str) == geo) & record["province_id"].notna()
+        rows = record[keep & record["source_url"].notna()]
+        pages: dict[str, list[dict[str, str]]] = {}
+        for (pid, index, url), _ in rows.groupby(["province_id", "index", "source_url"], sort=True):
+            pages.setdefault(str(pid), []).append({"index": str(index), "url": str(url)})
+        out[key] = pages
+    return out
