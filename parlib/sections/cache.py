@@ -73,6 +73,19 @@ def _year_root(year: int) -> Path:
     return config.processed_dir() / CACHE_DIRNAME / str(_year(year))
 
 
+@lru_cache(maxsize=4)
+def _code_hashes(names: tuple[str, ...]) -> dict[str, str]:
+    """sha256 of the code that computes the cache, hashed once per process.
+
+    The code a process runs is the code it imported (parlib's modules are never re-imported), so
+    its hash is taken once: hashing some 70 files at every section load cost a report kernel
+    seconds. A process that should see edited code is restarted, as a Jupyter kernel is.
+    """
+    from parlib.freshness import code_hashes
+
+    return code_hashes(names)
+
+
 def cache_inputs(year: int) -> dict[str, Any] | None:
     """What a year's cache is made from, by content; None while no panel is built.
 
@@ -81,7 +94,7 @@ def cache_inputs(year: int) -> dict[str, Any] | None:
     format and national specification.
     """
     from parlib import store
-    from parlib.freshness import code_hashes, sha256_file
+    from parlib.freshness import sha256_file
 
     try:
         gen = store.current()
@@ -98,7 +111,7 @@ def cache_inputs(year: int) -> dict[str, Any] | None:
         "build": gen.key,
         "panel": dict(gen.manifest.get("files", {})),
         "geojson": sha256_file(geo) if geo.is_file() else None,
-        "code": code_hashes(CACHE_CODE),
+        "code": dict(_code_hashes(tuple(CACHE_CODE))),
         "national_spec": jsonable(NATIONAL_SPEC),
     }
 
