@@ -36,6 +36,32 @@ def built_processed(tmp_path_factory, raw):
     return out
 
 
+@pytest.fixture(scope="session")
+def processed_copy(raw, tmp_path_factory):
+    """A copy of the built data/processed (one panel generation, no report cache), once per test
+    process: the report tests read it, so they never touch the project's own cache, and the
+    year caches they build are shared by their modules."""
+    import shutil
+
+    from parlib.panel import load_panel
+
+    load_panel()  # build first if stale, so the copy is current
+    folder = tmp_path_factory.mktemp("processed") / "processed"
+    skip = shutil.ignore_patterns("report_cache", ".*")
+    shutil.copytree(config.processed_dir(), folder, symlinks=True, ignore=skip)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rd(processed_copy):
+    """parlib.report_data reading ``processed_copy`` (PARLIB_PROCESSED_DIR) for one test module."""
+    from parlib import report_data
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PARLIB_PROCESSED_DIR", str(processed_copy))
+        yield report_data
+
+
 def pytest_collectstart(collector):
     """nbval (tests/test_notebooks.py runs it on tests/golden/*.ipynb): in the cells it compares
     (# NBVAL_CHECK_OUTPUT), ignore HTML reprs (pandas changes them between versions), JavaScript

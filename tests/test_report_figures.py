@@ -8,14 +8,12 @@ tests/test_report_data.py).
 
 from __future__ import annotations
 
-import shutil
-
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-from parlib import config, plots
+from parlib import plots
 from parlib.sections import (
     figures,
     map_section,
@@ -47,21 +45,6 @@ def _close_figures():
     yield
     plt.close("all")
 
-
-@pytest.fixture(scope="module")
-def rd(raw, tmp_path_factory):
-    """parlib.report_data on a copy of the built panel, its 2022 cache prepared."""
-    from parlib import report_data
-    from parlib.panel import load_panel
-
-    load_panel()
-    folder = tmp_path_factory.mktemp("processed") / "processed"
-    skip = shutil.ignore_patterns("report_cache", ".*")
-    shutil.copytree(config.processed_dir(), folder, symlinks=True, ignore=skip)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARLIB_PROCESSED_DIR", str(folder))
-        report_data.prepare(2022)
-        yield report_data
 
 
 def _renderer(fig):

@@ -9,32 +9,13 @@ written the Vietnamese way (43,85 điểm; xếp thứ 13/61; giảm 9 bậc).
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from parlib import config
-
 sys.path.insert(0, str(Path(__file__).parent / "faults"))
 from fault_helpers import cli, error_line
-
-
-@pytest.fixture(scope="module")
-def rd(raw, tmp_path_factory):
-    """parlib.report_data with PARLIB_PROCESSED_DIR pointing at a copy of the built panel."""
-    from parlib import report_data
-    from parlib.panel import load_panel
-
-    load_panel()
-    folder = tmp_path_factory.mktemp("processed") / "processed"
-    skip = shutil.ignore_patterns("report_cache", ".*")
-    shutil.copytree(config.processed_dir(), folder, symlinks=True, ignore=skip)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARLIB_PROCESSED_DIR", str(folder))
-        yield report_data
-
 
 # --------------------------------------------------------------------------- words
 

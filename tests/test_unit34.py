@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,20 +34,6 @@ TEMPLATE = ROOT / "notebooks" / "templates" / "unit34_report.ipynb"
 GOLDEN = Path(__file__).parent / "golden" / "unit34_report.ipynb"
 UNMERGED = ("01", "04", "11", "12", "14", "20", "22", "38", "40", "42", "46")
 
-
-@pytest.fixture(scope="module")
-def rd(raw, tmp_path_factory):
-    """parlib.report_data with PARLIB_PROCESSED_DIR pointing at a copy of the built panel."""
-    from parlib import report_data
-    from parlib.panel import load_panel
-
-    load_panel()
-    folder = tmp_path_factory.mktemp("processed") / "processed"
-    skip = shutil.ignore_patterns("report_cache", ".*")
-    shutil.copytree(config.processed_dir(), folder, symlinks=True, ignore=skip)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PARLIB_PROCESSED_DIR", str(folder))
-        yield report_data
 
 
 @pytest.fixture(scope="module")
