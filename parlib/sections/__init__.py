@@ -8,8 +8,8 @@ not on the facade.
 
 Modules, each importing only those listed above it (no cycles; this file imports nothing):
 
-    text.py              wording helpers shared by the sections: _num, _fmt, _places, _in_source,
-                         _ordinal, _and, _p
+    text.py              wording helpers shared by the sections: _num, _in_source, _ordinal,
+                         _and, _p
     words.py             the two languages (en, vi): say (a message table {key: {en, vi}}),
                          check_table, num (43,85), rank_of (13/61), places (tăng 9 bậc), join,
                          index, tier, dimension and region names as their publishers write them

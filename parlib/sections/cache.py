@@ -129,7 +129,10 @@ def cache_dir(year: int) -> Path:
     The folder is named by the sha256 of its inputs (``cache_inputs``), so a folder, once
     complete, never changes: new inputs give a new folder.
     """
-    key = _key(year)
+    return _folder(year, _key(year))
+
+
+def _folder(year: int, key: str | None) -> Path:
     return _year_root(year) / (key[:16] if key else "unbuilt")
 
 
@@ -148,9 +151,13 @@ _VERIFIED: set[tuple[str, str]] = set()
 
 def is_fresh(year: int) -> bool:
     """True when the cache of the current inputs exists and its files match its manifest (sha256)."""
+    return _is_fresh(year, _key(year))
+
+
+def _is_fresh(year: int, key: str | None) -> bool:
+    """``is_fresh`` for a key already computed (a section load computes it once)."""
     from parlib import store
 
-    key = _key(year)
     if key is None:
         return False
     directory = _year_root(year) / key[:16]
@@ -321,8 +328,12 @@ def _sources(year: int) -> dict[str, Any]:
 
 
 def _ensure(year: int) -> Path:
-    """The cache folder of the current inputs, prepared first when missing or damaged."""
-    return cache_dir(year) if is_fresh(year) else prepare(year)
+    """The cache folder of the current inputs, prepared first when missing or damaged.
+
+    The key is computed once: freshness and the folder name then describe the same inputs.
+    """
+    key = _key(year)
+    return _folder(year, key) if _is_fresh(year, key) else prepare(year)
 
 
 @lru_cache(maxsize=64)

@@ -147,8 +147,8 @@ def _tier_text(f: dict, year: int, lang: str) -> str:
 def _unit(unit: str, lang: str) -> str:
     if unit == "percent":
         return "%"
-    if unit.startswith("points (") and unit.endswith(")"):
-        return words.say(_WORDS, "unit_scale", lang, scale=unit[8:-1])
+    if scale := words.scale(unit):
+        return words.say(_WORDS, "unit_scale", lang, scale=scale)
     if unit == "points":
         return words.say(_WORDS, "unit_points", lang)
     return f" {unit}" if unit else ""

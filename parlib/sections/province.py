@@ -146,8 +146,8 @@ def _score_cell(facts: dict, lang: str = "en") -> str:
     value = _num(facts.get("value"))
     if unit == "percent":
         return f"{words.num(value, 1, lang)}%"
-    if unit.startswith("points (") and unit.endswith(")"):
-        return words.say(_WORDS, "scale", lang, value=words.num(value, 2, lang), scale=unit[8:-1])
+    if scale := words.scale(unit):
+        return words.say(_WORDS, "scale", lang, value=words.num(value, 2, lang), scale=scale)
     return f"{words.num(value, 2, lang)} {unit}".strip() if lang == "en" else words.num(value, 2, lang)
 
 

@@ -38,7 +38,8 @@ from parlib.sections.display import Prose
 _GEO = "63"
 _KINDS = ("SIPAS", "PAR_INDEX", "DRIVER", "PERIOD")
 """The kinds of table a report takes, in the order the section shows them."""
-_INDEX_NAMES = {"SIPAS": "SIPAS", "PAR_INDEX": "PAR INDEX"}
+_INDEXES = ("SIPAS", "PAR_INDEX")
+"""The indices a researcher table can give, in the order the section shows them."""
 
 _PAR_ONLY = {
     "appraisal", "survey", "field_direction", "field_institutions", "field_admin_procedures",
@@ -169,7 +170,7 @@ def check_tables(tables: Iterable[str | Path]) -> list[Path]:
             raise ValidationError(f"{given}: the same table is given twice")
         kind = table_kind(path)
         obs = _read(path, kind)
-        if kind in _INDEX_NAMES:
+        if kind in _INDEXES:
             index_obs.append(obs)
         paths.append(path)
     if index_obs:
@@ -180,7 +181,7 @@ def check_tables(tables: Iterable[str | Path]) -> list[Path]:
             rec = repeated.iloc[0]
             same = repeated[(repeated[key] == rec[key]).all(axis=1)]
             raise ValidationError(
-                f"{_INDEX_NAMES[rec['index']]} {rec['year']} province {rec['province_id']} "
+                f"{words.index_name(rec['index'])} {rec['year']} province {rec['province_id']} "
                 f"{rec['component']} "
                 f"is given by more than one table: {', '.join(same['source'])}"
             )
@@ -284,8 +285,9 @@ def _index_lines(
             named = words.index_name(index, lang)
             lines.append((year, f"- {named} {year}: {shown}, {_rank_text(rec, lang)}. {source}"))
     name = provinces.PROVINCES_63.loc[pid, "name_vi"]
+    named_en = words.index_name(index)  # the notes are parlib.indices' English
     notes = sorted(
-        words.say(_WORDS, "not_published", lang, note=note.replace(index, _INDEX_NAMES[index], 1)).replace(
+        words.say(_WORDS, "not_published", lang, note=note.replace(index, named_en, 1)).replace(
             f"province {pid} ", f"{name} "
         )
         for note in result.notes
@@ -372,7 +374,7 @@ def reported_figures(
     files = ", ".join(f"`{p.name}`" for p in paths)
     lines: list[str] = []
     observations = None
-    for index in _INDEX_NAMES:
+    for index in _INDEXES:
         chosen = [p for p, k in kinds.items() if k == index]
         if chosen:
             if observations is None:
@@ -389,6 +391,6 @@ def reported_figures(
     lines += [text for _, text in sorted(others, key=lambda item: item[0])]
     if not lines:
         return Prose(words.say(_WORDS, "no_figure", lang, files=files, name=name))
-    combined = words.say(_WORDS, "combined", lang) if set(kinds.values()) & set(_INDEX_NAMES) else ""
+    combined = words.say(_WORDS, "combined", lang) if set(kinds.values()) & set(_INDEXES) else ""
     head = words.say(_WORDS, "head", lang, name=name, files=files, year=int(year), combined=combined)
     return Prose("\n".join([head, "", *lines]))

@@ -11,15 +11,8 @@ def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _fmt(value: float, digits: int = 2) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _places(change: float) -> str:
-    if not math.isfinite(change) or change == 0:
-        return "same rank" if change == 0 else ""
-    n = abs(int(change))
-    return f"{'up' if change > 0 else 'down'} {n} place{'s' if n != 1 else ''}"
 
 
 def _in_source(facts: dict) -> str:

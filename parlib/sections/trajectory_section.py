@@ -108,7 +108,7 @@ def _rank_of(facts: dict, year: int, rank: float, rank_of: float, lang: str = "e
 
 def _scale(unit: str) -> str:
     """'points (8-80)' -> '8-80'."""
-    return unit[8:-1] if unit.startswith("points (") else unit
+    return words.scale(unit) or unit
 
 
 def trajectory(province: object, year: int, lang: str = "en") -> Section | Prose:

@@ -59,7 +59,7 @@ def _spans(years: list[int]) -> str:
 
 def _scales(units: dict[str, str], lang: str) -> str:
     """'6-60 to 2017, 8-80 from 2018' from PAPI's unit by year."""
-    by_year = sorted((int(y), u[8:-1] if u.startswith("points (") else u) for y, u in units.items())
+    by_year = sorted((int(y), words.scale(u) or u) for y, u in units.items())
     runs: list[tuple[str, int, int]] = []
     for year, scale in by_year:
         if runs and runs[-1][0] == scale:

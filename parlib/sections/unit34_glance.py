@@ -38,10 +38,10 @@ def _unit_label(unit: str, lang: str) -> str:
     """'points, 8-80' / 'điểm, thang 8-80'; '%'; 'scale 0-1'."""
     if unit == "percent":
         return "%"
-    if unit.startswith("points (") and unit.endswith(")"):
-        return _say("unit_points", lang, scale=unit[8:-1])
-    if unit.startswith("index (") and unit.endswith(")"):
-        return _say("unit_scale", lang, scale=unit[7:-1])
+    if scale := words.scale(unit):
+        return _say("unit_points", lang, scale=scale)
+    if scale := words.scale(unit, "index"):
+        return _say("unit_scale", lang, scale=scale)
     return unit
 
 
@@ -49,10 +49,10 @@ def _unit_phrase(unit: str, lang: str) -> str:
     """' points on the 8-80 scale' / ' điểm trên thang 8-80'; '%'; ' on the 0-1 scale'."""
     if unit == "percent":
         return "%"
-    if unit.startswith("points (") and unit.endswith(")"):
-        return _say("phrase_points", lang, scale=unit[8:-1])
-    if unit.startswith("index (") and unit.endswith(")"):
-        return _say("phrase_scale", lang, scale=unit[7:-1])
+    if scale := words.scale(unit):
+        return _say("phrase_points", lang, scale=scale)
+    if scale := words.scale(unit, "index"):
+        return _say("phrase_scale", lang, scale=scale)
     return f" {unit}" if unit else ""
 
 

@@ -152,6 +152,14 @@ def join(items: Iterable[object], lang: str = "en") -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + last + words[-1]
 
 
+def scale(unit: str | None, kind: str = "points") -> str | None:
+    """The scale of a unit written as the panel writes it: 'points (8-80)' -> '8-80' (``kind``
+    "index": 'index (0-1)' -> '0-1'); None for any other unit."""
+    text = unit or ""
+    head = f"{kind} ("
+    return text[len(head) : -1] if text.startswith(head) and text.endswith(")") else None
+
+
 def index_name(key: str, lang: str = "en") -> str:
     """'PAR_INDEX' -> 'PAR INDEX' / 'Chỉ số cải cách hành chính PAR INDEX'."""
     return INDEX_NAMES[check_lang(lang)].get(key, key)
