@@ -362,7 +362,7 @@ def test_success_removes_an_old_failed_log(batch, tmp_path, monkeypatch):
 
 
 def _fake_execute(source: Path):
-    def execute(task, out):
+    def execute(task, out, **how):
         shutil.copy(source, out)
         return 1
 
@@ -688,7 +688,7 @@ def test_cut_off_executed_notebook_is_not_kept_as_a_log(batch, tmp_path, monkeyp
     """papermill's own write of the executed notebook hits the full disk: half a notebook."""
     text = (batch["root"] / str(YEAR) / "lang-son.ipynb").read_text(encoding="utf-8")
 
-    def execute(task, out):
+    def execute(task, out, **how):
         Path(out).write_text(text[: len(text) // 3], encoding="utf-8")
         raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))  # as a failed write(): no file name
 

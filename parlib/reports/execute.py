@@ -22,9 +22,21 @@ from parlib.reports.tasks import Task
 from parlib.reports.watchdog import _KERNELS, _kernel_dir
 
 KERNEL_NAME = "python3"
+ENGINES = ("warm", "papermill")
+"""``warm``: cells run in a fresh fork of a warmed worker (``parlib.reports.warm``); ``papermill``:
+papermill's own engine, a new kernel per report. Both write the same executed notebook."""
 START_TIMEOUT = 120
 # Kernels started from `make` or pytest inherit MPLBACKEND=Agg, which would drop every figure.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def validate_engine(engine: str) -> str:
+    """``engine`` if it is one of ENGINES, else a one-line ReportParameterError."""
+    from parlib.reports.params import ReportParameterError
+
+    if engine not in ENGINES:
+        raise ReportParameterError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
 
 
 def _kernel_manager_class() -> type | None:
@@ -72,11 +84,16 @@ def _inline_figures() -> Iterator[None]:
             os.environ["MPLBACKEND"] = old
 
 
-def _execute(task: Task, out: Path) -> int:
-    """papermill.execute_notebook into ``out``, retried once on a kernel start-up clash; returns attempts."""
+def _execute(task: Task, out: Path, timeout_s: float | None = None) -> int:
+    """papermill.execute_notebook into ``out``, retried once on a kernel start-up clash; returns attempts.
+
+    ``timeout_s``: papermill's ``execution_timeout`` (per cell; the warm engine's is per notebook).
+    """
     import papermill
 
     kwargs: dict[str, Any] = {}
+    if timeout_s:
+        kwargs["execution_timeout"] = timeout_s
     manager = _kernel_manager_class()
     if manager is not None:
         kwargs["kernel_manager_class"] = manager

@@ -29,6 +29,7 @@ WATCH_INTERVAL_S = 0.5
 """How often a worker's watchdog thread checks that its parent is still there."""
 
 _KERNELS: weakref.WeakSet = weakref.WeakSet()  # kernel managers this process started
+_CHILDREN: set[int] = set()  # forked report processes of this worker (parlib.reports.warm)
 _ACTIVE: set[Path] = set()  # temporary folders of the render in progress in this process
 _COMMIT_LOCK = threading.Lock()
 _EXIT: dict[str, object] = {"committing": False, "pending": None, "parent": None}
@@ -59,6 +60,9 @@ def _kernel_dir() -> Path:
 
 def _kill_kernels() -> None:
     """SIGKILL the process group of every kernel this process started that is still running."""
+    for pid in list(_CHILDREN):  # the warm engine's forked report processes
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     for manager in list(_KERNELS):
         prov = getattr(manager, "provisioner", None)
         if prov is None or not getattr(prov, "has_process", False):

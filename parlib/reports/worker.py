@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from parlib import atomic
-from parlib.reports.execute import KERNEL_NAME, _execute
+from parlib.reports import warm
+from parlib.reports.execute import KERNEL_NAME
+from parlib.reports.execute import _execute as _papermill_execute
 from parlib.reports.files import (
     _complete_notebook,
     _display_path,
@@ -46,10 +48,18 @@ from parlib.reports.tasks import Task
 from parlib.reports.watchdog import _COMMIT_LOCK, _EXIT, _active, _orphaned
 
 
+def _execute(task: Task, out: Path, engine: str = "warm", timeout_s: float | None = None) -> int:
+    """Run the task's notebook into ``out`` with ``engine`` (``warm`` or ``papermill``); returns attempts."""
+    if engine == "warm":
+        return warm.execute(task, out, timeout_s)
+    return _papermill_execute(task, out, timeout_s)
+
+
 def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskResult:
     """Execute one task and write its report atomically (the worker function; runs in any process).
 
-    ``context``: ``inputs`` (``inputs_key``), ``template`` (path and sha256), ``raw_files``.
+    ``context``: ``inputs`` (``inputs_key``), ``template`` (path and sha256), ``raw_files``,
+    ``engine`` (``warm``, the default, or ``papermill``) and ``timeout_s`` (per notebook).
     Everything is written into a temporary folder ``.<slug>.<batch>.*.parlib-tmp`` beside the
     targets and renamed into place; the folder is removed on any failure, KeyboardInterrupt or
     the death of the batch's parent. Never raises for a failed report (a cell, the kernel, a
@@ -72,11 +82,13 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
         "parlib_version": _parlib_version(),
         "versions": package_versions(),
         "kernel": KERNEL_NAME,
+        "engine": context.get("engine", "warm"),
         "started": started,
     }
     try:
         with atomic.temp_dir(task.folder, tag=f"{task.stem}.{batch}") as work, _active(work):
-            return _render_in(task, work, side, t0)
+            how = {"engine": context.get("engine", "warm"), "timeout_s": context.get("timeout_s")}
+            return _render_in(task, work, side, t0, how)
     except OSError as exc:  # the temporary folder itself: a full disk, a read-only folder
         text = f"{_write_error(task.folder, exc)} (the previous report, if any, is kept)"
         failure = Failure(
@@ -85,7 +97,7 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
         return TaskResult(task.province_id, task.year, "failed", time.perf_counter() - t0, failure)
 
 
-def _render_in(task: Task, work: Path, side: dict[str, object], t0: float) -> TaskResult:
+def _render_in(task: Task, work: Path, side: dict[str, object], t0: float, how: dict[str, Any]) -> TaskResult:
     from papermill import PapermillExecutionError
 
     def failed(exc: BaseException, text: str | None = None, **where: Any) -> TaskResult:
@@ -97,7 +109,7 @@ def _render_in(task: Task, work: Path, side: dict[str, object], t0: float) -> Ta
     tmp_html = work / f"{task.stem}.html"
     tmp_json = work / f"{task.stem}.json"
     try:
-        attempts = _execute(task, tmp_nb)
+        attempts = _execute(task, tmp_nb, **how)
     except PapermillExecutionError as exc:
         if exc.ename == "KeyboardInterrupt":
             raise KeyboardInterrupt from exc
