@@ -1,6 +1,10 @@
 """The notebooks: templates run through papermill (numbers read back with parlib.record and checked
 against parlib itself), and nbval on the executed golden copies and the exploratory notebook.
 
+The templates run through papermill with parlib's warm engine (``parlib.reports.warm.Runner``:
+one warmed process, a fresh fork per notebook), which writes the notebook papermill's kernel
+engine writes (tests/test_warm.py compares them); the Lạng Sơn report also runs in a kernel.
+
 nbval runs in a subprocess (``python -m pytest --nbval-lax ...``) so that plain ``python -m pytest``
 covers it: nbval only collects notebooks named on its command line. ``--nbval-lax`` runs every cell
 and fails on any error; the cells marked ``# NBVAL_CHECK_OUTPUT`` (the province card, the movers, the
@@ -61,8 +65,22 @@ def papi_totals():
     return papi.scores().table.query("component == 'total'").set_index(["province_id", "year"])
 
 
-def _execute(template: Path, out: Path, probe: bool = False, **parameters) -> nbformat.NotebookNode:
-    """papermill ``template`` into ``out`` (cwd: its folder); ``probe``: record the heavy modules loaded."""
+@pytest.fixture(scope="module")
+def runner():
+    """One warm process for this module's notebooks (each runs in a fresh fork of it)."""
+    from parlib.reports.warm import Runner
+
+    with Runner() as r:
+        yield r
+
+
+def _execute(
+    template: Path, out: Path, probe: bool = False, runner=None, **parameters
+) -> nbformat.NotebookNode:
+    """papermill ``template`` into ``out`` (cwd: its folder): in ``runner`` (warm) or else a kernel.
+
+    ``probe``: record the heavy modules loaded.
+    """
     source = template
     if probe:
         nb = nbformat.read(template, as_version=4)
@@ -71,14 +89,17 @@ def _execute(template: Path, out: Path, probe: bool = False, **parameters) -> nb
         nb.cells.append(nbformat.v4.new_code_cell(check))
         source = out.with_name(f"probe-{template.name}")
         nbformat.write(nb, source)
-    pm.execute_notebook(
-        str(source),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(out.parent),
-    )
+    if runner is not None:
+        runner.run(source, out, parameters, cwd=out.parent)
+    else:
+        pm.execute_notebook(
+            str(source),
+            str(out),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(out.parent),
+        )
     return nbformat.read(out, as_version=4)
 
 
@@ -144,14 +165,20 @@ def test_template_shape(name):
 
 
 @pytest.mark.parametrize(
-    ("province", "pid", "rank", "rank_of", "rank_change", "unit_34"),
-    [("Lạng Sơn", "20", 13, 61, -9, "Lạng Sơn"), ("Bac Kan", "06", 30, 61, 4, "Thái Nguyên")],
+    ("province", "pid", "rank", "rank_of", "rank_change", "unit_34", "engine"),
+    [
+        ("Lạng Sơn", "20", 13, 61, -9, "Lạng Sơn", "kernel"),
+        ("Bac Kan", "06", 30, 61, 4, "Thái Nguyên", "warm"),
+    ],
 )
-def test_province_report(cache, papi_totals, tmp_path, province, pid, rank, rank_of, rank_change, unit_34):
+def test_province_report(
+    cache, papi_totals, runner, tmp_path, province, pid, rank, rank_of, rank_change, unit_34, engine
+):
     nb = _execute(
         TEMPLATES / "province_report.ipynb",
         tmp_path / "report.ipynb",
         probe=True,
+        runner=runner if engine == "warm" else None,
         province=province,
         year=2022,
     )
@@ -180,10 +207,14 @@ def test_province_report(cache, papi_totals, tmp_path, province, pid, rank, rank
     assert "- SIPAS 2022: parlib has no published figure for this province and year" in glance
 
 
-def test_province_report_for_a_year_without_papi(cache, tmp_path):
+def test_province_report_for_a_year_without_papi(cache, runner, tmp_path):
     """The runner refuses 2010 (not a report year), but plain papermill must not crash on it."""
     nb = _execute(
-        TEMPLATES / "province_report.ipynb", tmp_path / "report.ipynb", province="Lang Son", year=2010
+        TEMPLATES / "province_report.ipynb",
+        tmp_path / "report.ipynb",
+        runner=runner,
+        province="Lang Son",
+        year=2010,
     )
     _no_stray_reprs(nb)
     for cell_id in ("trajectory", "profile", "movers", "map"):
@@ -202,13 +233,14 @@ def test_province_report_for_a_year_without_papi(cache, tmp_path):
     ("outcome", "method", "lag"),
     [("papi_control_of_corruption", ["cr1", "wild", "ri"], 1), ("papi_public_services", ["cr1", "wild"], 1)],
 )
-def test_drivers_notebook(raw, tmp_path, outcome, method, lag):
+def test_drivers_notebook(raw, runner, tmp_path, outcome, method, lag):
     from parlib.models import fit
     from parlib.panel import load_panel
 
     nb = _execute(
         TEMPLATES / "drivers_regression.ipynb",
         tmp_path / "drivers.ipynb",
+        runner=runner,
         outcome=outcome,
         drivers=["papi_egov_portal_access"],
         years=[2018, 2024],
@@ -235,9 +267,14 @@ def test_drivers_notebook(raw, tmp_path, outcome, method, lag):
     assert f"**Clusters**: {res.spec['n_provinces']} provinces" in caveats
 
 
-def test_drivers_notebook_refuses_an_overlapping_driver(raw, tmp_path):
+def test_drivers_notebook_refuses_an_overlapping_driver(raw, runner, tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as info:
-        _execute(TEMPLATES / "drivers_regression.ipynb", tmp_path / "bad.ipynb", outcome="papi_e_governance")
+        _execute(
+            TEMPLATES / "drivers_regression.ipynb",
+            tmp_path / "bad.ipynb",
+            runner=runner,
+            outcome="papi_e_governance",
+        )
     assert info.value.ename == "ModelSpecError" and "overlaps the outcome" in info.value.evalue
 
 

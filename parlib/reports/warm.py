@@ -119,8 +119,9 @@ def warm_up(task: Task, timeout_s: float = 120.0) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="parlib-warm-") as folder:
             _papermill(task.template, Path(folder) / "warm.ipynb", task.parameters)
-    except Exception:
-        pass
+    except Exception as exc:
+        if getattr(exc, "ename", None) == "KeyboardInterrupt":  # Ctrl-C during the warm-up: stop
+            raise KeyboardInterrupt from exc
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
