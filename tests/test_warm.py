@@ -279,3 +279,21 @@ def test_papermill_cli_has_the_parlib_engine(tmp_path):
     nb = nbformat.read(out, as_version=4)
     assert nb.cells[-1].outputs[0]["data"]["text/plain"] == "15"
     assert nb.cells[-1].execution_count == 3  # parameters, injected parameters, this
+
+
+def test_a_pinned_cache_key_is_not_recomputed(processed_copy, monkeypatch):
+    """A report worker pins the year's key: section loads stop hashing the inputs (20 times a report)."""
+    from parlib.sections import cache
+
+    monkeypatch.setenv("PARLIB_PROCESSED_DIR", str(processed_copy))
+    monkeypatch.setattr(cache, "_PINNED", {})
+    key = cache._key(2022)
+    assert key is not None and cache.pin(2022) == key
+
+    def recomputed(year):
+        raise AssertionError("the pinned key was recomputed")
+
+    monkeypatch.setattr(cache, "cache_inputs", recomputed)
+    assert cache._key(2022) == cache._key("2022") == key
+    with pytest.raises(AssertionError, match="recomputed"):  # other years are not pinned
+        cache._key(2023)

@@ -6,7 +6,9 @@ Decisions:
   shell with the inline backend and imports papermill, pandas, matplotlib and
   ``parlib.report_data``. ``warm_up`` then runs the task's template once in the worker, output
   discarded, per (template, year, language, geography), so the year's cache, fonts and lazy
-  imports are loaded. Each report then runs in ``os.fork()``'s child, through papermill with
+  imports are loaded; it pins the year's cache key (``sections.cache.pin``: a batch's inputs are
+  fixed when it starts) and freezes the loaded objects out of the garbage collector
+  (``gc.freeze``: forks neither scan nor copy them). Each report then runs in ``os.fork()``'s child, through papermill with
   the in-process engine (``parlib.reports.inprocess``): the child starts as a copy of the warm
   worker, runs one notebook with a reset shell and exits. Nothing a report does reaches the
   worker or the next report.
@@ -25,6 +27,7 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import random
@@ -108,7 +111,12 @@ def warm_up(task: Task, timeout_s: float = 120.0) -> None:
     if key in _STATE["warm"]:
         return
     _STATE["warm"].add(key)
+    with contextlib.suppress(Exception):  # the year's cache key, once for this worker and its forks
+        from parlib.sections import cache
+
+        cache.pin(task.year)
     if threading.current_thread() is not threading.main_thread():
+        gc.freeze()
         return
 
     def _late(signum: int, frame: object) -> None:
@@ -125,6 +133,7 @@ def warm_up(task: Task, timeout_s: float = 120.0) -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        gc.freeze()  # what is loaded now stays: the collector skips it, forks share its pages
 
 
 def _child(run: tuple[Path, Path, dict[str, Any], Path | None], pipe: int) -> int:
