@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from parlib import config, provinces
+from parlib.reports.checks import _panel_facts
 from parlib.reports.params import (
     GEO,
     ReportParameterError,
@@ -22,7 +23,7 @@ from parlib.reports.params import (
     validate_unit,
     validate_year,
 )
-from parlib.reports.rules import _panel_facts, rules_for, validate
+from parlib.reports.rules import rules_for, validate
 from parlib.reports.template import check_template, default_template, template_parameters
 
 
