@@ -17,7 +17,8 @@ def _norm(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     root = config.project_root()
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    wanted = dict(_norm(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = [s for group in project["optional-dependencies"].values() for s in group]  # dev, dask
+    wanted = dict(_norm(s) for s in project["dependencies"] + extras)
     conda = {}
     text = (root / "environment.yml").read_text()
     for line in text[text.index("dependencies:") :].splitlines():

@@ -12,23 +12,32 @@ carries it out; the modules import one way, top to bottom:
   a year outside ``report_years()``, a province in a year it did not exist);
 - ``template``: the template must be a notebook with a cell tagged ``parameters`` (its content
   is never echoed);
-- ``rules``: ``TEMPLATE_RULES`` and ``validate``: unknown parameters refused, each declared one
-  checked by its template's rule;
+- ``checks``: one check per parameter (``_rule_<name>``) and across parameters (``_check_<what>``);
+- ``rules``: ``TEMPLATE_RULES`` (the checks of each template) and ``validate``: unknown parameters
+  refused, each declared one checked by its template's rule;
 - ``tasks``: ``Task``, ``make_task``, ``plan`` (output paths only from the registry slug);
 - ``results``: ``Failure``, ``TaskResult``, ``BatchReport``;
 - ``files``: **atomic outputs** (``parlib.atomic``) and one-line write errors;
 - ``provenance``: hashes, data stamp, versions, recorded values; **up to date** by content;
 - ``watchdog``: **workers die with the batch** (parent-death signal, watchdog thread);
-- ``execute``: papermill in a kernel on IPC sockets, retried once on a start-up clash;
+- ``execute``: the engines (``ENGINES``: warm, papermill) and papermill's own: a kernel on IPC
+  sockets per report, retried once on a start-up clash;
+- ``inprocess``: the papermill engine ``parlib``: cells run in this process's IPython shell,
+  outputs built as ipykernel and nbclient build them;
+- ``warm``: **warm execution**: a worker imports and warms once, then each report runs in a fresh
+  ``fork`` of it (per-report timeout, a crash or hang fails that report only); ``Runner`` for
+  tests and scripts;
 - ``index_page``: the index page's HTML and CSV from the reports' rows (sortable, filtered by
   region, a choropleth per year; inline script and style only);
 - ``site``: a report's page without code and with its bar (``to_html``: back to the index, the
   other language, date, version, data stamp) and reports/index.html + index.csv (``write_index``);
 - ``worker``: ``render``, the worker function: one report into a temporary folder, renamed
   into place, failure logs kept apart;
-- ``pool``: ``run``: **processes, not threads** (a spawn process pool), **heavy work once**
-  (``report_data.prepare`` per year in the parent), failures collected, **scale** (the
-  executor is the swap point for Dask).
+- ``executors``: where ``render`` runs: the spawn process pool (``process_pool``) or, for
+  **scale**, Dask distributed (``--scheduler local`` or ``tcp://HOST:PORT``; workers write into
+  a shared reports folder after checking they see the client's folder, template and data);
+- ``pool``: ``run``: **processes, not threads** (a spawn process pool, or Dask), **heavy work
+  once** (``report_data.prepare`` per year in the parent), failures collected.
 
 The names below are re-exported for callers, with the few private ones that bench/batch.py
 and the tests read (``_executor``, ``_execute``, ``_write_text``, ``_sha256_file``,
@@ -39,8 +48,11 @@ and the tests read (``_executor``, ``_execute``, ``_write_text``, ``_sha256_file
 from __future__ import annotations
 
 from parlib.reports import _lean_imports  # noqa: F401  (first: before anything imports nbformat)
-from parlib.reports.execute import INLINE_BACKEND, KERNEL_NAME, START_TIMEOUT
+from parlib.reports.checks import SEED_MAX
+from parlib.reports.execute import ENGINES, INLINE_BACKEND, KERNEL_NAME, START_TIMEOUT, validate_engine
 from parlib.reports.execute import _execute as _execute
+from parlib.reports.executors import LOCAL as SCHEDULER_LOCAL
+from parlib.reports.executors import validate_scheduler
 from parlib.reports.files import _write_text as _write_text
 from parlib.reports.params import (
     GEO,
@@ -78,7 +90,6 @@ from parlib.reports.results import BatchReport, Failure, TaskResult
 from parlib.reports.rules import (
     DRIVERS_RULES,
     PROVINCE_RULES,
-    SEED_MAX,
     TEMPLATE_RULES,
     Check,
     Rule,
@@ -97,20 +108,24 @@ from parlib.reports.template import (
     template_parameters,
     unit34_template,
 )
+from parlib.reports.warm import NOTEBOOK_TIMEOUT_S, ReportProcessDied, ReportTimeout
 from parlib.reports.watchdog import PR_SET_PDEATHSIG, WATCH_INTERVAL_S
 from parlib.reports.worker import render
 
 __all__ = [
     "DRIVERS_RULES",
+    "ENGINES",
     "GEO",
     "GEOS",
     "INLINE_BACKEND",
     "KERNEL_NAME",
     "LANGS",
     "MAX_TEMPLATE_BYTES",
+    "NOTEBOOK_TIMEOUT_S",
     "PROVINCE_RULES",
     "PR_SET_PDEATHSIG",
     "RECORD_MIMETYPE",
+    "SCHEDULER_LOCAL",
     "SEED_MAX",
     "SIDECAR_SCHEMA",
     "STALE_TMP_S",
@@ -122,6 +137,8 @@ __all__ = [
     "Check",
     "Failure",
     "ReportParameterError",
+    "ReportProcessDied",
+    "ReportTimeout",
     "Rule",
     "Task",
     "TaskResult",
@@ -151,9 +168,11 @@ __all__ = [
     "to_html",
     "unit34_template",
     "validate",
+    "validate_engine",
     "validate_geo",
     "validate_langs",
     "validate_province",
+    "validate_scheduler",
     "validate_unit",
     "validate_year",
     "write_index",

@@ -3,24 +3,25 @@
 Decisions:
 
 - **Processes, not threads.** Each task runs in a worker of a ``ProcessPoolExecutor``
-  (``spawn`` context, default ``os.cpu_count()`` workers, ``render`` as the worker function)
-  and one tqdm bar covers the batch. Workers die with the batch (``parlib.reports.watchdog``).
+  (``spawn`` context, default ``os.cpu_count()`` workers, ``render`` as the worker function;
+  ``parlib.reports.executors.process_pool``, also importable here as ``_executor``) and one tqdm
+  bar covers the batch. Workers die with the batch (``parlib.reports.watchdog``).
 - **Heavy work once.** ``report_data.prepare(year)`` runs once per year in the parent before
   the batch (``_prepare_year``), so notebooks only load the cache.
 - **Failures are collected, not raised**: a failed report, a worker that died, an index page
   that cannot be written (one more line in the summary; the old page stays) end up in the
   ``BatchReport``. Temporary files of this batch, and those of a batch killed with SIGKILL
   more than ``STALE_TMP_S`` ago, are swept.
-- **Scale.** DESIGN.md mentions Dask distributed for batches beyond one machine. The executor
-  is built by ``_executor()`` and only ``submit``/``as_completed`` are used, so a
-  ``dask.distributed.Client`` (whose ``get_executor()`` follows the same protocol) could be
-  swapped in there; parlib does not depend on Dask.
+- **Scale.** ``run(..., scheduler="local" | "tcp://HOST:PORT")`` hands the same tasks to Dask
+  distributed instead (``parlib.reports.executors``: a LocalCluster, or an existing cluster whose
+  workers write into a shared reports folder); same bar, failure rows, summary and sweep. Dask is
+  the optional extra ``.[dask]``, imported only then. Interrupted on a remote cluster, the batch's
+  temporary files are not swept: reports already running there finish (atomically) on their own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import secrets
 import shutil
@@ -28,11 +29,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from pathlib import Path
 from typing import Any
 
 from parlib import atomic
+from parlib.reports.execute import validate_engine
+from parlib.reports.executors import is_remote, record, run_dask, validate_scheduler
+from parlib.reports.executors import process_pool as _executor
 from parlib.reports.files import _display_path, _write_error
 from parlib.reports.params import _report_data
 from parlib.reports.provenance import (
@@ -42,10 +46,9 @@ from parlib.reports.provenance import (
     is_up_to_date,
     raw_file_hashes,
 )
-from parlib.reports.results import BatchReport, Failure, TaskResult
+from parlib.reports.results import BatchReport, TaskResult
 from parlib.reports.site import write_index
 from parlib.reports.tasks import Task
-from parlib.reports.watchdog import _worker_init
 from parlib.reports.worker import render
 
 _TMP_MARK = atomic.TMP_MARK
@@ -57,19 +60,6 @@ def _prepare_year(year: int) -> Path | None:
     """``report_data.prepare(year)`` in the parent (once per year); None without report_data."""
     module = _report_data()
     return None if module is None else Path(module.prepare(year))
-
-
-def _executor(jobs: int) -> Executor:
-    """The pool that runs ``render``: worker processes (spawn) that die with this process.
-
-    Swap point for e.g. Dask's executor.
-    """
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(os.getpid(),),
-    )
 
 
 def _sweep(folders: Iterable[Path], batch: str, older_than_s: float | None = None) -> None:
@@ -105,6 +95,9 @@ def run(
     *,
     prepare: bool = True,
     index: bool = True,
+    engine: str = "warm",
+    timeout_s: float | None = None,
+    scheduler: str | None = None,
 ) -> BatchReport:
     """Render ``tasks`` in parallel worker processes; failures are collected, not raised.
 
@@ -112,10 +105,19 @@ def run(
     re-render reports that are up to date. ``progress``: one tqdm bar on stderr for the batch.
     ``prepare``: call ``report_data.prepare(year)`` once per year first. ``index``: rewrite
     reports/index.html for every reports folder touched; a page that cannot be written (a full
-    disk) is listed in ``index_errors`` and the old page stays. Ctrl-C stops the batch, removes
-    temporary files and re-raises KeyboardInterrupt.
+    disk) is listed in ``index_errors`` and the old page stays. ``engine``: ``"warm"`` (cells run
+    in a fresh fork of a warmed worker, ``parlib.reports.warm``) or ``"papermill"`` (a new kernel per
+    report); both write the same notebook. ``timeout_s``: a report still running after this many
+    seconds is stopped and fails (warm: per notebook, default ``warm.NOTEBOOK_TIMEOUT_S``;
+    papermill: per cell, default none). ``scheduler``: None (the process pool), ``"local"`` (a
+    Dask LocalCluster of ``jobs`` processes) or ``"tcp://HOST:PORT"`` (an existing Dask cluster;
+    ``jobs`` is then its number of workers), see ``parlib.reports.executors``. Ctrl-C stops the
+    batch, removes temporary files and re-raises KeyboardInterrupt.
     """
     from tqdm.auto import tqdm
+
+    engine = validate_engine(engine)
+    scheduler = validate_scheduler(scheduler)  # before any work: a bad address, no dask extra
 
     t0 = time.perf_counter()
     batch = f"b{os.getpid()}{secrets.token_hex(3)}"
@@ -137,16 +139,25 @@ def run(
             "inputs": key,
             "template": {"path": _display_path(task.template), "sha256": sha},
             "raw_files": raw,
+            "engine": engine,
+            "timeout_s": timeout_s,
         }
         todo.append((task, context))
     report.jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     folders = {t.folder for t in tasks} | {t.reports_dir for t in tasks}
     _sweep(folders, batch, older_than_s=STALE_TMP_S)
+    interrupted = False
     try:
-        if todo:
+        if todo and scheduler is None:
             _run_pool(todo, report, batch, progress, tqdm)
+        elif todo:
+            run_dask(todo, report, batch, progress, tqdm, scheduler)
+    except BaseException:
+        interrupted = True
+        raise
     finally:
-        _sweep(folders, batch)
+        if not (interrupted and is_remote(scheduler)):  # a remote worker may still be renaming its report
+            _sweep(folders, batch)
         _sweep_kernel_dirs()
         report.duration_s = time.perf_counter() - t0
     order = {(t.province_id, t.year): i for i, t in enumerate(tasks)}
@@ -170,20 +181,8 @@ def _run_pool(
     futures: dict[Future, Task] = {}
     try:
         futures = {pool.submit(render, task, ctx, batch): task for task, ctx in todo}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                result = future.result()
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # a worker that died (BrokenProcessPool) or a runner bug
-                failure = Failure(task.province_id, task.province, task.year, type(exc).__name__, str(exc))
-                result = TaskResult(task.province_id, task.year, "failed", failure=failure)
-            report.results.append(result)
-            if result.failure is not None:
-                bar.write("FAILED " + result.failure.line(), file=sys.stderr)
-            bar.set_postfix_str(f"{task.slug} {task.year}", refresh=False)
-            bar.update(1)
+        for future in as_completed(futures):  # a worker that died (BrokenProcessPool): a failure row
+            record(report, bar, futures[future], future.result)
     except BaseException:
         for future in futures:
             future.cancel()
