@@ -232,3 +232,35 @@ def test_within_scatter_legend_words() -> None:
 def test_place_labels_without_labels_is_a_no_op() -> None:
     _, ax = plt.subplots()
     assert plots.place_labels(ax, [], np.empty((0, 2))) == []
+
+
+def test_label_boxes_are_what_matplotlib_lays_out() -> None:
+    """place_labels measures each label once and computes its box at each candidate place: the boxes
+    equal matplotlib's own layout of the label there (every direction, distance and alignment)."""
+    import math
+
+    from matplotlib.text import Text
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=96)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    label = ax.annotate("2019", (4, 6), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    renderer = fig.canvas.get_renderer()
+    pixels = fig.dpi / 72
+    measured = plots._measure(label, renderer)
+    checked = 0
+    for radius in (5, 9, 14, 20, 28, 38):
+        for angle in plots._DIRECTIONS:
+            dx, dy = radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle))
+            ha = "left" if dx > 0.5 else "right" if dx < -0.5 else "center"
+            va = "bottom" if dy > 0.5 else "top" if dy < -0.5 else "center"
+            label.set_position((dx, dy))
+            label.set_ha(ha)
+            label.set_va(va)
+            label.update_positions(renderer)
+            drawn = Text.get_window_extent(label, renderer)
+            ours = plots._label_box(measured, dx, dy, ha, va, pixels)
+            assert np.allclose(ours.extents, drawn.extents, atol=1e-6), (radius, angle, ours, drawn)
+            checked += 1
+    assert checked == 48 and measured[2] > 10 and measured[3] > 5
+    plt.close(fig)
