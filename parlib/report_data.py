@@ -26,6 +26,7 @@ from parlib.sections.cache import (
     cache_dir,
     cache_inputs,
     is_fresh,
+    pin,
     prepare,
 )
 from parlib.sections.card_text import card_lines, index_sentence, rank_text
@@ -124,6 +125,7 @@ __all__ = [
     "map_",
     "model_facts",
     "movers",
+    "pin",
     "power",
     "prepare",
     "profile",

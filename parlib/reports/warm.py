@@ -4,12 +4,13 @@ Decisions:
 
 - **Warm once, fork per report.** ``prepare`` (once per worker process) makes the IPython
   shell with the inline backend and imports papermill, pandas, matplotlib and
-  ``parlib.report_data``. ``warm_up`` then runs the task's template once in the worker, output
-  discarded, per (template, year, language, geography), so the year's cache, fonts and lazy
-  imports are loaded; it pins the year's cache key (``sections.cache.pin``: a batch's inputs are
-  fixed when it starts) and freezes the loaded objects out of the garbage collector
-  (``gc.freeze``: forks neither scan nor copy them). Each report then runs in ``os.fork()``'s child, through papermill with
-  the in-process engine (``parlib.reports.inprocess``): the child starts as a copy of the warm
+  ``parlib.report_data``. ``warm_up`` then runs one of parlib's templates once in the worker,
+  output discarded, per (template, year, language, geography), so the year's cache, fonts and
+  lazy imports are loaded (a researcher's template is not run: it may be slow or write files);
+  it pins the year's cache key (``sections.cache.pin``: a batch's inputs are fixed when it
+  starts) and freezes the loaded objects out of the garbage collector (``gc.freeze``: forks
+  neither scan nor copy them). Each report then runs in ``os.fork()``'s child, through
+  papermill with the in-process engine (``parlib.reports.inprocess``): the child starts as a copy of the warm
   worker, runs one notebook with a reset shell and exits. Nothing a report does reaches the
   worker or the next report.
 - **The same notebook.** papermill parameterises, times and writes the notebook as with a
@@ -102,9 +103,10 @@ def _warm_key(task: Task) -> tuple[object, ...]:
 def warm_up(task: Task, timeout_s: float = 120.0) -> None:
     """Run ``task``'s template once in this process, output discarded (once per template/year/lang/geo).
 
-    A failure is ignored (the report's own run says what is wrong). The run is bounded by
-    ``timeout_s`` through SIGALRM where this is the main thread; elsewhere (a Dask worker
-    thread) only ``prepare`` warms the process.
+    Only parlib's own templates (notebooks/templates/) are run: a researcher's template may be
+    slow or write files, and gets the imports of ``prepare`` only. A failure is ignored (the
+    report's own run says what is wrong). The run is bounded by ``timeout_s`` through SIGALRM
+    where this is the main thread; elsewhere (a Dask worker thread) only ``prepare`` warms.
     """
     prepare()
     key = _warm_key(task)
@@ -115,7 +117,9 @@ def warm_up(task: Task, timeout_s: float = 120.0) -> None:
         from parlib.sections import cache
 
         cache.pin(task.year)
-    if threading.current_thread() is not threading.main_thread():
+    templates = (config.project_root() / "notebooks" / "templates").resolve()
+    ours = Path(task.template).resolve().parent == templates
+    if not ours or threading.current_thread() is not threading.main_thread():
         gc.freeze()
         return
 
