@@ -95,9 +95,17 @@ def _cmd_panel(args: argparse.Namespace) -> int:
 
 
 def _cmd_card(args: argparse.Namespace) -> int:
-    from parlib.indices.card import card
+    """Print the card stored by the build (no pandas), else compute it in full: the same text either way."""
+    from parlib.indices import card_store
 
-    print(card(args.province, args.year))
+    text, hint = card_store.read_card(args.province, args.year)
+    if text is None:
+        from parlib.indices.card import card
+
+        text = str(card(args.province, args.year))
+    print(text)
+    if hint:
+        print(f"parlib card: {hint}", file=sys.stderr)
     return 0
 
 
@@ -118,6 +126,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise reports.ReportParameterError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):  # also refuses nan
+        raise reports.ReportParameterError(
+            f"--timeout must be a positive number of seconds, got {args.timeout}"
+        )
+    scheduler = reports.validate_scheduler(args.scheduler)  # the address, and the dask extra
     # the cheap checks first: no panel is loaded for a bad --geo, --lang, template, -p or --years
     geo = reports.validate_geo(args.geo)
     langs = reports.validate_langs(args.lang) if args.lang is not None else None
@@ -147,7 +160,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
             for lang in langs or ["en"]
             for task in reports.plan(who, years, template, parameters={**extra, "lang": lang})
         ]
-    batch = reports.run(tasks, jobs=args.jobs, force=args.force, progress=not args.no_progress)
+    batch = reports.run(
+        tasks,
+        jobs=args.jobs,
+        force=args.force,
+        progress=not args.no_progress,
+        engine=args.engine,
+        scheduler=scheduler,
+        timeout_s=args.timeout,
+    )
     print(f"parlib report: {batch.summary()}")
     if batch.index is not None and not batch.index_errors:
         print(f"index: {batch.index}")
@@ -258,7 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     pan.add_argument("--year", type=int, help="also list the provinces of one year")
     pan.set_defaults(func=_cmd_panel)
 
-    crd = sub.add_parser("card", help="a province at a glance: score, rank of N, tier, change per index")
+    crd = sub.add_parser(
+        "card",
+        help="a province at a glance: score, rank of N, tier, change per index",
+        description="A province at a glance for one year. Read from the cards `parlib data build` stores "
+        "with the panel (fast); computed in full, with the same result, when they are missing or stale.",
+    )
     crd.add_argument("province", help="province name (any spelling) or GSO code")
     crd.add_argument("year", type=int)
     crd.set_defaults(func=_cmd_card)
@@ -289,6 +315,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     rep.add_argument("--jobs", "-j", type=int, help="worker processes (default: the number of cores)")
     rep.add_argument("--force", action="store_true", help="re-render reports that are up to date")
+    rep.add_argument(
+        "--scheduler",
+        metavar="local|tcp://HOST:PORT",
+        help="render on Dask distributed (needs the dask extra): local starts a cluster of --jobs worker "
+        "processes here; tcp://HOST:PORT uses an existing cluster, whose workers write into "
+        "PARLIB_REPORTS_DIR (a folder shared by this machine and every worker, at the same path)",
+    )
+    rep.add_argument(
+        "--engine",
+        choices=["warm", "papermill"],
+        default="warm",
+        help="warm: each report runs in a fresh fork of a worker that has imported parlib (default);"
+        " papermill: a new kernel per report (slower, for comparison). Same notebooks either way.",
+    )
+    rep.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a report still running after this long is stopped and fails (warm: per report, default 1800;"
+        " papermill: per cell, default none)",
+    )
     rep.add_argument(
         "--template", help="papermill template (default: notebooks/templates/province_report.ipynb)"
     )

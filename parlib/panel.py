@@ -2,11 +2,12 @@
 
 ``build()`` verifies every raw file against data/raw/registry.csv (sha256), calls every source
 reader, validates the union, and publishes data/processed/observations.parquet and
-data/processed/panel.parquet as ONE generation (parlib.store): both files and their manifest
-appear together with one atomic switch, so a failed or interrupted build leaves data/processed
-exactly as it was. Freshness is decided by content (parlib.freshness): the processed data is
-stale when a raw file, the registry or parlib's reading code has other bytes than the build
-recorded, never by file times.
+data/processed/panel.parquet as ONE generation (parlib.store), with the facts of every province
+card computed from them (cards.json, read by ``parlib card``: parlib.indices.card_store): the
+files and their manifest appear together with one atomic switch, so a failed or interrupted build
+leaves data/processed exactly as it was. Freshness is decided by content (parlib.freshness): the
+processed data is stale when a raw file, the registry or parlib's reading code has other bytes
+than the build recorded, never by file times (the cards also when the index code changed).
 
 Panel layout: one row per geo-63 province and year, 2005-2024, for every province in force
 that year (Hà Tây up to 2008). Columns: ``province_id``, ``year``, ``name_vi``, ``region``,
@@ -24,12 +25,15 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from parlib import config, provinces
+from parlib import config
 from parlib.errors import MissingRawFileError, ValidationError
-from parlib.sources import OBS_COLUMNS, SOURCE_MODULES
+
+if TYPE_CHECKING:  # pandas, the sources and the registry are imported where used: the freshness check
+    import pandas as pd  # (``generation_stale_reason``, run by ``parlib card``) needs none of them
+
+    from parlib.store import Generation
 
 OBSERVATIONS_FILE = "observations.parquet"
 PANEL_FILE = "panel.parquet"
@@ -38,6 +42,8 @@ ID_COLUMNS = ["province_id", "year", "name_vi", "region"]
 
 def source_modules() -> list[ModuleType]:
     """The source reader modules, in precedence-free order (each owns distinct indices)."""
+    from parlib.sources import SOURCE_MODULES
+
     return [importlib.import_module(f"parlib.sources.{name}") for name in SOURCE_MODULES]
 
 
@@ -69,7 +75,9 @@ def read_observations(
     write it, for the caller to make once the build has succeeded. ``hashes``: name -> sha256 of
     the raw files, when the caller has just computed them.
     """
-    from parlib.sources import with_provenance  # keeps source_row / source_sheet for the messages
+    import pandas as pd
+
+    from parlib.sources import OBS_COLUMNS, with_provenance  # provenance: source_row / sheet for messages
 
     raw = raw or config.raw_dir()
     modules = source_modules()
@@ -126,6 +134,8 @@ def read_source(
         manifest = store.read_manifest(entry / store.MANIFEST, "")
         if manifest.get("key") == key and not refresh:
             store.verify_folder(entry, manifest, "")
+            import pandas as pd
+
             return pd.read_parquet(entry / OBSERVATIONS_FILE)
     except store.DamagedBuildError:
         pass  # no entry, or a damaged one: read the files
@@ -147,7 +157,9 @@ def read_source(
 
 def to_panel(obs: pd.DataFrame) -> pd.DataFrame:
     """Pivot geo-63 observations to one row per province and year (full grid, NaN if missing)."""
-    from parlib import schema
+    import pandas as pd
+
+    from parlib import provinces, schema
 
     first, last = schema.PANEL_YEARS
     grid = pd.concat(
@@ -238,9 +250,17 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
     from exactly these inputs (content hashes), nothing is rebuilt; a reader whose own files did
     not change gives its kept output (``read_source``). ``force`` reads every file again.
     Concurrent builds of one folder take turns (the second then finds the first's result fresh).
+
+    The generation also holds the facts of every province card (``cards.json``, written by
+    ``_publish``; parlib.indices.card_store), keyed by the build and the index code: when only
+    they are stale (the index code changed), the same panel files are published again with new
+    cards, and no raw file is read.
     """
+    import pandas as pd
+
     from parlib import fetch, store
     from parlib.freshness import sha256_json
+    from parlib.indices import card_store
 
     raw = raw or config.raw_dir()
     out = store.folder(out)
@@ -250,7 +270,12 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
         atomic.sweep(out / READERS)  # what a killed build left (we hold the lock)
         names = raw_inputs(raw)
         state = _state(raw, names)  # every file hashed once, for the check, the verification and the readers
-        if not force and stale_reason(raw, out, state) is None:
+        if not force and panel_stale_reason(raw, out, state) is None:
+            gen = store.current(out)
+            if card_store.stale_reason(gen) is None:
+                return pd.read_parquet(gen.file(PANEL_FILE))
+            files = {name: gen.file(name).read_bytes() for name in (OBSERVATIONS_FILE, PANEL_FILE)}
+            _publish(out, raw, files, {k: v for k, v in gen.manifest.items() if k not in ("schema", "files")})
             return pd.read_parquet(store.current(out).file(PANEL_FILE))
         fetch.verify(names, raw, hashes=state["raw"])  # before any reader opens a file
         keep: list[Callable[[], None]] = []
@@ -266,17 +291,65 @@ def build(raw: Path | None = None, out: Path | None = None, force: bool = False)
             "rows": {OBSERVATIONS_FILE: len(obs), PANEL_FILE: len(panel)},
         }
         files = {OBSERVATIONS_FILE: _parquet_bytes(obs), PANEL_FILE: _parquet_bytes(panel)}
-        store.publish(out, files, manifest)
+        _publish(out, raw, files, manifest)
         for write in keep:  # only a build that succeeded keeps its readers' outputs
             with contextlib.suppress(OSError):  # a full disk now costs the next build time, not this one
                 write()
     return panel
 
 
+def _publish(out: Path, raw: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    """Publish ``files`` as the current generation, with the facts of every card computed from them.
+
+    The cards are computed from the observations as a reader loads them back (the same frame
+    ``parlib.indices.card.results()`` scores). A parlib error in that computation (a published
+    record that contradicts itself) is recorded instead of the cards: the panel is still built,
+    and ``parlib card`` reports the error as before.
+    """
+    import io
+
+    import pandas as pd
+
+    from parlib import store
+    from parlib.errors import ParlibError
+    from parlib.indices import card_store
+
+    inputs = card_store.inputs(manifest["key"])
+    record: dict[str, Any] = {"inputs": inputs}
+    try:
+        document = card_store.compute(pd.read_parquet(io.BytesIO(files[OBSERVATIONS_FILE])), raw)
+    except ParlibError as exc:
+        record["error"] = " ".join(str(exc).split())
+    else:
+        files = {**files, card_store.FILE: card_store.encode(document, inputs)}
+    store.publish(out, files, {**manifest, "cards": record})
+
+
 def stale_reason(
     raw: Path | None = None, out: Path | None = None, state: dict[str, object] | None = None
 ) -> str | None:
-    """Why the processed data must be rebuilt, in words; None when it is up to date.
+    """Why ``parlib data build`` must build, in words; None when everything is up to date.
+
+    The panel's reason (``panel_stale_reason``), else the stored cards' (made by other index
+    code, or by a build before they were stored: parlib.indices.card_store). Loading the panel
+    waits for the first only (``is_stale``).
+    """
+    reason = panel_stale_reason(raw, out, state)
+    if reason is not None:
+        return reason
+    from parlib import store
+    from parlib.indices import card_store
+
+    try:
+        return card_store.stale_reason(store.current(out))
+    except store.DamagedBuildError as exc:
+        return str(exc)
+
+
+def panel_stale_reason(
+    raw: Path | None = None, out: Path | None = None, state: dict[str, object] | None = None
+) -> str | None:
+    """Why the observations and the panel must be rebuilt, in words; None when they are up to date.
 
     Up to date means: a current generation whose files match their manifest, made from raw files,
     a registry and code with the sha256 they have now (no new file under DISCOVERED either).
@@ -284,11 +357,23 @@ def stale_reason(
     """
     from parlib import store
 
-    raw = raw or config.raw_dir()
     try:
         gen = store.current(out)
-        if gen is None:
-            return "not built yet"
+    except store.DamagedBuildError as exc:
+        return str(exc)
+    if gen is None:
+        return "not built yet"
+    return generation_stale_reason(gen, raw, state)
+
+
+def generation_stale_reason(
+    gen: Generation, raw: Path | None = None, state: dict[str, object] | None = None
+) -> str | None:
+    """``panel_stale_reason`` of one generation (``parlib card`` checks the one it reads; no pandas)."""
+    from parlib import store
+
+    raw = raw or config.raw_dir()
+    try:
         gen.verify()
     except store.DamagedBuildError as exc:
         return str(exc)
@@ -305,8 +390,12 @@ def stale_reason(
 
 
 def is_stale(raw: Path | None = None, out: Path | None = None) -> bool:
-    """True when the processed data must be rebuilt (``stale_reason`` says why)."""
-    return stale_reason(raw, out) is not None
+    """True when the panel must be rebuilt before it is loaded (``panel_stale_reason`` says why).
+
+    Stale stored cards alone do not count: ``parlib card`` computes in full until the next
+    ``parlib data build``.
+    """
+    return panel_stale_reason(raw, out) is not None
 
 
 def current_file(name: str, rebuild: bool | None = None) -> Path:
@@ -326,6 +415,8 @@ def current_file(name: str, rebuild: bool | None = None) -> Path:
 
 
 def _load(name: str, rebuild: bool | None) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_parquet(current_file(name, rebuild))
 
 
@@ -346,6 +437,8 @@ def load_observations(rebuild: bool | None = None) -> pd.DataFrame:
 
 def summary(obs: pd.DataFrame) -> pd.DataFrame:
     """Per index and geography: components, years covered, provinces, values and method eras."""
+    import pandas as pd
+
     grouped = obs.groupby(["index", "geo"], sort=True)
     table = pd.DataFrame(
         {

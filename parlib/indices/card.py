@@ -4,7 +4,10 @@ Per index: score, rank of N, tier, change in score and places since the year bef
 when it crosses a method break), the components that rose and fell most, the national
 average and median, plus the 34-unit province the province belongs to from July 2025.
 Plain data (dataclasses with ``to_dict()``) that notebooks print and tests assert on; the
-sentences are generated from the numbers.
+sentences are generated from the numbers by ``parlib.indices.facts`` (standard library only, so
+``parlib card`` can word the cards the build stores without pandas: ``parlib.indices.card_store``).
+``every_card`` makes every card of every year in one pass per index and year (what the build
+stores); it equals ``card()`` card by card.
 
 Rank of N: the rank is parlib's competition rank among the provinces its source scored; N is the
 number PAPI ranked where the published record gives it (``parlib.indices.papi``). When PAPI
@@ -26,15 +29,26 @@ national average is computed from the few provinces present (a published one is 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from parlib import provinces
 from parlib.indices import papi, par_index, pci, sipas
-from parlib.indices.ranking import places_phrase
+from parlib.indices.facts import (  # the facts and their wording need no pandas (parlib card's fast path)
+    IndexFacts,
+    Mover,
+    _fmt,  # noqa: F401  (re-exported)
+    _names,
+    _unit_phrase,  # noqa: F401  (re-exported)
+    card_text,
+    rank_text,
+    tier_text,
+)
 from parlib.indices.result import CoverageError, IndexResult, describe_years
 
 # Partial tables (published top/bottom lists) cover too few provinces for a computed average.
@@ -52,81 +66,6 @@ SCORERS: dict[str, Callable[[pd.DataFrame], IndexResult]] = {
     "PAR_INDEX": par_index.scores,
 }
 """The indices a card reports, in the order it reports them."""
-
-
-@dataclass
-class Mover:
-    """A component's change since the year before."""
-
-    component: str
-    label: str
-    value_change: float
-
-
-@dataclass
-class IndexFacts:
-    """One index for one province and year. ``available`` False: ``message`` says why."""
-
-    index: str
-    year: int
-    available: bool
-    message: str = ""
-    value: float = math.nan
-    unit: str = ""
-    rank: float = math.nan
-    rank_of: float = math.nan
-    tier: str | None = None
-    method_era: str | None = None
-    previous_value: float = math.nan
-    value_change: float = math.nan
-    rank_change: float = math.nan
-    comparable: bool | None = None
-    national_average: float = math.nan
-    national_median: float = math.nan
-    rose: list[Mover] = field(default_factory=list)
-    fell: list[Mover] = field(default_factory=list)
-    tier_source: str | None = None
-    published_rank_of: float = math.nan
-    published_rank_min: float = math.nan
-    published_rank_max: float = math.nan
-    missing_from_source: list[str] = field(default_factory=list)
-    rank_text: str = ""
-    tier_text: str = ""
-    published_rank_of_by_year: dict[int, int] = field(default_factory=dict)
-    reason: str = ""
-    reason_fields: dict = field(default_factory=dict)
-    """Why ``available`` is False, as a code the reports word in each language (``message`` is the
-    English): no_year {coverage}; not_scored; not_listed {listed}; rank_only {rank, rank_of};
-    missing {in_source, published_of, k, names} (names empty unless exactly k are missing)."""
-
-    def sentence(self) -> str:
-        """'PAPI 2022: 42.44 points, rank 30 of 61 (high-average tier), up 4 places (+0.28) ...'."""
-        if not self.available:
-            return f"{self.index} {self.year}: {self.message}"
-        text = f"{self.index} {self.year}: {_fmt(self.value)}{_unit_phrase(self.unit)}"
-        long = "(" in self.rank_text or "," in self.tier_text
-        if self.rank_text:
-            text += f", {self.rank_text}"
-        if self.tier_text:
-            text += f"; {self.tier_text}" if long else f" ({self.tier_text})"
-        if not math.isnan(self.value_change):
-            places = places_phrase(self.rank_change)
-            shifted = self.published_rank_min, self.published_rank_max
-            if places and not all(math.isnan(x) or x == self.rank for x in shifted):
-                places += " in parlib's source"  # its change among PAPI's N is not known exactly
-            # without a rank the year before (or this year), the change in score alone
-            change = f"{places} ({self.value_change:+.2f})" if places else f"{self.value_change:+.2f}"
-            if self.comparable is False:
-                text += f"; {change} on {self.year - 1}, across a method break: not a trend"
-            else:
-                text += f"{';' if long else ','} {change} compared to {self.year - 1}"
-        if self.comparable and self.rose:
-            text += f"; the strongest increase was in {self.rose[0].label}"
-        if self.comparable and self.fell:
-            text += f"; the strongest decrease was in {self.fell[0].label}"
-        if not math.isnan(self.national_average):
-            text += f". National average {_fmt(self.national_average)}"
-        return text + "."
 
 
 @dataclass
@@ -148,89 +87,24 @@ class ProvinceCard:
 
     def lines(self) -> list[str]:
         """The card as sentences, one per index, then the 2025 unit."""
-        out = [facts.sentence() for facts in self.facts.values()]
+        return [facts.sentence() for facts in self.facts.values()] + [self.unit_line()]
+
+    def unit_line(self) -> str:
+        """The card's last sentence: the province of July 2025 this one belongs to."""
         merged = provinces.from_34(self.unit_34_id)
         if len(merged) > 1:
             others = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in merged if p != self.province_id]
             names = [self.name_vi, *others]
             together = ", ".join(names[:-1]) + " and " + names[-1]
-            out.append(f"From 1 July 2025, {together} form the province of {self.unit_34_name}.")
-        else:
-            out.append(f"From 1 July 2025 {self.name_vi} continues as a province unit ({self.unit_34_name}).")
-        return out
+            return f"From 1 July 2025, {together} form the province of {self.unit_34_name}."
+        return f"From 1 July 2025 {self.name_vi} continues as a province unit ({self.unit_34_name})."
 
     def __str__(self) -> str:
-        return "\n".join([f"{self.name_vi} ({self.name_en}), {self.year}", *self.lines()])
+        return card_text(self.name_vi, self.name_en, self.year, list(self.facts.values()), self.unit_line())
 
 
 def _float(value: object) -> float:
     return float(value) if value is not None and pd.notna(value) else math.nan
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def _names(names: list[str]) -> str:
-    return ", ".join(names)
-
-
-def rank_text(
-    rank: float,
-    rank_of: float,
-    published_of: float = math.nan,
-    low: float = math.nan,
-    high: float = math.nan,
-    missing: list[str] | None = None,
-) -> str:
-    """'rank 30 of 61'; with a published N above the source's count, that N and what is missing.
-
-    ``published_of``: the number PAPI ranked; ``low``/``high``: the province's rank among them;
-    ``missing``: names of the provinces in force that the source lacks (listed when there are
-    exactly ``published_of - rank_of`` of them).
-    """
-    if math.isnan(rank):
-        return ""
-    if math.isnan(rank_of):
-        return f"rank {int(rank)}"
-    r, n = int(rank), int(rank_of)
-    if math.isnan(published_of) or int(published_of) <= n:
-        return f"rank {r} of {n}"
-    big, k = int(published_of), int(published_of) - n
-    names = missing or []
-    lacks = f"{k} {'is' if k == 1 else 'are'} missing from parlib's source"
-    if len(names) == k:
-        lacks += f": {_names(names)}"
-    elif names:
-        lacks += f" (no score there for {_names(names)})"
-    lo = int(low) if not math.isnan(low) else r
-    hi = int(high) if not math.isnan(high) else r + k
-    if lo == hi:
-        return f"rank {lo} of {big} (PAPI ranked {big}; {lacks})"
-    return f"rank {lo}-{hi} of {big} ({r} of the {n} in parlib's source; PAPI ranked {big}, {lacks})"
-
-
-def tier_text(
-    tier: str | None, source: str | None, rank_of: float, in_force: int, published_of: float, year: int
-) -> str:
-    """'best tier' (published band sizes, or PAPI's rule over every province), else where it comes from."""
-    if not tier:
-        return ""
-    if source == "published" or math.isnan(rank_of) or int(rank_of) >= in_force:
-        return f"{tier} tier"
-    n = int(rank_of)
-    if not math.isnan(published_of) and int(published_of) > n:
-        return f"{tier} tier, computed over the {n} in parlib's source (PAPI grouped {int(published_of)})"
-    return f"{tier} tier, computed over the {n} scored provinces (PAPI's band sizes not recorded for {year})"
-
-
-def _unit_phrase(unit: str) -> str:
-    """'points (8-80)' -> ' points on the 8-80 scale'; 'percent' -> '%'."""
-    if unit == "percent":
-        return "%"
-    if unit.startswith("points (") and unit.endswith(")"):
-        return f" points on the {unit[8:-1]} scale"
-    return f" {unit}" if unit else ""
 
 
 @lru_cache(maxsize=2)
@@ -287,117 +161,218 @@ def _national(
     return math.nan, math.nan
 
 
-def _movers(table: pd.DataFrame, pid: str, year: int, n: int) -> tuple[list[Mover], list[Mover]]:
-    """The parts (dimensions / sub-indices / fields) that rose and fell most, comparable changes only."""
-    parts = table[(table["province_id"] == pid) & (table["year"] == year) & (table["component"] != "total")]
+def _movers(parts: pd.DataFrame) -> dict[str, list[Mover]]:
+    """Province -> the parts (dimensions / sub-indices / fields) of one year's ``parts`` rows with a
+    comparable change, in table order (``_IndexYears.facts`` keeps the largest rises and falls)."""
+    parts = parts[parts["component"] != "total"]
     if "level" in parts.columns:
         parts = parts[parts["level"].isin(["dimension", "subindex", "field"])]
     parts = parts[parts["component"].str.fullmatch(r"[a-z_]+") & ~parts["component"].str.contains("rank")]
     parts = parts[parts["comparable"].fillna(False).astype(bool)].dropna(subset=["value_change"])
     label = parts["label"] if "label" in parts.columns else parts["component"]
-    movers = [
-        Mover(c, str(lbl), float(ch))
-        for c, lbl, ch in zip(parts["component"], label, parts["value_change"], strict=True)
-    ]
-    rose = sorted((m for m in movers if m.value_change > 0), key=lambda m: -m.value_change)[:n]
-    fell = sorted((m for m in movers if m.value_change < 0), key=lambda m: m.value_change)[:n]
-    return rose, fell
+    out: dict[str, list[Mover]] = {}
+    rows = zip(parts["province_id"], parts["component"], label, parts["value_change"], strict=True)
+    for pid, c, lbl, ch in rows:
+        out.setdefault(pid, []).append(Mover(c, str(lbl), float(ch)))
+    return out
+
+
+_ROW = [
+    "province_id", "value", "unit", "rank", "rank_of", "tier", "tier_source", "method_era", "previous_value",
+    "value_change", "rank_change", "comparable", "published_rank_min", "published_rank_max",
+]  # fmt: skip
+"""The columns of a total row that the facts read (a missing column reads as None, as before)."""
+
+
+@dataclass
+class _Year:
+    """What the facts of every province share for one index and year (computed once per year)."""
+
+    totals: pd.DataFrame
+    """The year's total rows."""
+    rows: dict[str, Mapping[str, Any]]
+    """Province -> its first total row of the year (a dict of the ``_ROW`` columns, or the row)."""
+    published_of: float
+    scored: int
+    """The number of provinces with a total this year."""
+    in_force: int
+    missing: list[str]
+    short: bool
+    missing_names: list[str]
+
+
+class _IndexYears:
+    """One IndexResult read year by year, each year once: the facts of many provinces and years.
+
+    ``only``: the one province that will be asked for (its rows alone are searched for movers).
+    """
+
+    def __init__(self, result: IndexResult, only: str | None = None) -> None:
+        self.result = result
+        self.only = only
+        self.table = result.table
+        self.totals = self.table[self.table["component"] == "total"]
+        self.covered = set(self.totals["year"])
+        self._years: dict[int, _Year] = {}
+        self._national: dict[int, tuple[float, float]] = {}
+        self._published: dict[int, bool] = {}
+        self._movers: dict[int, dict[str, list[Mover]]] = {}
+        self._by_year: dict[int, int] | None = None
+
+    def by_year(self) -> dict[int, int]:
+        """Year -> the number the publisher ranked (where the published record gives it)."""
+        if self._by_year is None:
+            totals, by_year = self.totals, {}
+            if "published_rank_of" in totals:
+                most = totals.dropna(subset=["published_rank_of"]).groupby("year")["published_rank_of"].max()
+                by_year = {int(y): int(n) for y, n in most.items()}
+            self._by_year = by_year
+        return self._by_year
+
+    def year(self, year: int) -> _Year:
+        if year not in self._years:
+            totals = self.totals[self.totals["year"] == year]
+            year_rows = totals[totals["value"].notna()]
+            published_of = (
+                _float(year_rows["published_rank_of"].max()) if "published_rank_of" in totals else math.nan
+            )
+            in_force = provinces.provinces("63", year).index
+            missing = sorted(set(in_force) - set(year_rows["province_id"]))
+            short = not math.isnan(published_of) and int(published_of) > len(year_rows)
+            rows: dict[str, Mapping[str, Any]] = {}
+            if self.only is None:  # every province: one conversion (a row each would cost more)
+                for row in totals[[c for c in _ROW if c in totals.columns]].to_dict("records"):
+                    rows.setdefault(row["province_id"], row)
+            else:
+                mine = totals[totals["province_id"] == self.only]
+                if len(mine):
+                    rows[self.only] = mine.iloc[0]
+            self._years[year] = _Year(
+                totals=totals,
+                rows=rows,
+                published_of=published_of,
+                scored=len(year_rows),
+                in_force=len(in_force),
+                missing=missing,
+                short=short,
+                missing_names=[provinces.PROVINCES_63.loc[p, "name_vi"] for p in missing] if short else [],
+            )
+        return self._years[year]
+
+    def movers(self, year: int) -> dict[str, list[Mover]]:
+        """``_movers`` of the year (of ``only``'s rows when given), computed once."""
+        if year not in self._movers:
+            table = self.table
+            which = table["year"] == year
+            if self.only is not None:
+                which &= table["province_id"] == self.only
+            self._movers[year] = _movers(table[which])
+        return self._movers[year]
+
+    def published(self, year: int) -> bool:
+        """``_published_year``, computed once."""
+        if year not in self._published:
+            self._published[year] = _published_year(self.result, self.totals, year)
+        return self._published[year]
+
+    def national(self, year: int) -> tuple[float, float]:
+        """(average, median) of the year (``_national``), computed once."""
+        if year not in self._national:
+            values = self.year(year).totals["value"].dropna()
+            self._national[year] = _national(self.result, year, values, self.published(year))
+        return self._national[year]
+
+    def facts(self, province_id: str, year: int, movers: int = 3) -> IndexFacts:
+        """The facts of one province and year (see ``index_facts``)."""
+        result, totals = self.result, self.totals
+        if year not in self.covered:
+            coverage = describe_years(totals["year"])
+            return IndexFacts(
+                result.index, year, False, f"no data for {year} (covers {coverage})",
+                reason="no_year", reason_fields={"coverage": coverage},
+            )  # fmt: skip
+        ctx = self.year(year)
+        r = ctx.rows.get(province_id)
+        published_of, missing, missing_names = ctx.published_of, ctx.missing, list(ctx.missing_names)
+        if r is None or pd.isna(r["value"]):
+            message = "not scored or not published for this province"
+            reason, fields = "not_scored", {}
+            if self.published(year):
+                listed = ctx.totals["province_id"].nunique()
+                rank = _float(r["rank"]) if r is not None else math.nan
+                rank_of = _float(r["rank_of"]) if r is not None else math.nan
+                message = (
+                    f"parlib has no published figure for this province and year (the published table lists "
+                    f"{listed} provinces)"
+                )
+                reason, fields = "not_listed", {"listed": int(listed)}
+                if not math.isnan(rank) and not math.isnan(rank_of):
+                    message = f"rank {int(rank)} of {int(rank_of)} as published; the source gives no score"
+                    reason, fields = "rank_only", {"rank": int(rank), "rank_of": int(rank_of)}
+            if ctx.short and province_id in missing:
+                in_source = ctx.scored
+                k = int(published_of) - in_source
+                message = (
+                    f"no score in parlib's source, which has {in_source} provinces for {year} while PAPI "
+                    f"ranked {int(published_of)} (as published)"
+                )
+                if len(missing) == k:
+                    message += f"; the {k} missing from the source: {_names(missing_names)}"
+                fields = {"in_source": in_source, "published_of": int(published_of), "k": k,
+                          "names": list(missing_names) if len(missing) == k else []}  # fmt: skip
+                reason = "missing"
+            return IndexFacts(
+                result.index,
+                year,
+                False,
+                message,
+                published_rank_of=published_of,
+                missing_from_source=missing_names,
+                published_rank_of_by_year=dict(self.by_year()),
+                reason=reason,
+                reason_fields=fields,
+            )
+        average, median = self.national(year)
+        moved = self.movers(year).get(province_id, [])
+        rose = sorted((m for m in moved if m.value_change > 0), key=lambda m: -m.value_change)[:movers]
+        fell = sorted((m for m in moved if m.value_change < 0), key=lambda m: m.value_change)[:movers]
+        comparable = r.get("comparable")
+        rank, rank_of = _float(r.get("rank")), _float(r.get("rank_of"))
+        low, high = _float(r.get("published_rank_min")), _float(r.get("published_rank_max"))
+        tier = r.get("tier") if isinstance(r.get("tier"), str) else None
+        source = r.get("tier_source") if isinstance(r.get("tier_source"), str) else None
+        return IndexFacts(
+            index=result.index,
+            year=year,
+            available=True,
+            value=float(r["value"]),
+            unit=str(r.get("unit", "")),
+            rank=rank,
+            rank_of=rank_of,
+            tier=tier,
+            method_era=r.get("method_era") if isinstance(r.get("method_era"), str) else None,
+            previous_value=float(r["previous_value"]) if pd.notna(r.get("previous_value")) else math.nan,
+            value_change=float(r["value_change"]) if pd.notna(r.get("value_change")) else math.nan,
+            rank_change=float(r["rank_change"]) if pd.notna(r.get("rank_change")) else math.nan,
+            comparable=None if pd.isna(comparable) else bool(comparable),
+            national_average=average,
+            national_median=median,
+            rose=rose,
+            fell=fell,
+            tier_source=source,
+            published_rank_of=published_of,
+            published_rank_min=low,
+            published_rank_max=high,
+            missing_from_source=missing_names,
+            rank_text=rank_text(rank, rank_of, published_of, low, high, missing_names),
+            tier_text=tier_text(tier, source, rank_of, ctx.in_force, published_of, year),
+            published_rank_of_by_year=dict(self.by_year()),
+        )
 
 
 def index_facts(result: IndexResult, province_id: str, year: int, movers: int = 3) -> IndexFacts:
     """The facts of one index for one province and year."""
-    table = result.table
-    totals = table[table["component"] == "total"]
-    if year not in set(totals["year"]):
-        coverage = describe_years(totals["year"])
-        return IndexFacts(
-            result.index, year, False, f"no data for {year} (covers {coverage})",
-            reason="no_year", reason_fields={"coverage": coverage},
-        )  # fmt: skip
-    row = totals[(totals["year"] == year) & (totals["province_id"] == province_id)]
-    year_rows = totals[(totals["year"] == year) & totals["value"].notna()]
-    published_of = _float(year_rows["published_rank_of"].max()) if "published_rank_of" in totals else math.nan
-    in_force = provinces.provinces("63", year).index
-    missing = sorted(set(in_force) - set(year_rows["province_id"]))
-    short = not math.isnan(published_of) and int(published_of) > len(year_rows)
-    missing_names = [provinces.PROVINCES_63.loc[p, "name_vi"] for p in missing] if short else []
-    by_year = {}
-    if "published_rank_of" in totals:
-        by_year = totals.dropna(subset=["published_rank_of"]).groupby("year")["published_rank_of"].max()
-        by_year = {int(y): int(n) for y, n in by_year.items()}
-    if row.empty or pd.isna(row["value"].iloc[0]):
-        message = "not scored or not published for this province"
-        reason, fields = "not_scored", {}
-        if _published_year(result, totals, year):
-            listed = totals.loc[totals["year"] == year, "province_id"].nunique()
-            rank = _float(row["rank"].iloc[0]) if not row.empty else math.nan
-            rank_of = _float(row["rank_of"].iloc[0]) if not row.empty else math.nan
-            message = (
-                f"parlib has no published figure for this province and year (the published table lists "
-                f"{listed} provinces)"
-            )
-            reason, fields = "not_listed", {"listed": int(listed)}
-            if not math.isnan(rank) and not math.isnan(rank_of):
-                message = f"rank {int(rank)} of {int(rank_of)} as published; the source gives no score"
-                reason, fields = "rank_only", {"rank": int(rank), "rank_of": int(rank_of)}
-        if short and province_id in missing:
-            k = int(published_of) - len(year_rows)
-            message = (
-                f"no score in parlib's source, which has {len(year_rows)} provinces for {year} while PAPI "
-                f"ranked {int(published_of)} (as published)"
-            )
-            if len(missing) == k:
-                message += f"; the {k} missing from the source: {_names(missing_names)}"
-            fields = {"in_source": len(year_rows), "published_of": int(published_of), "k": k,
-                      "names": missing_names if len(missing) == k else []}  # fmt: skip
-            reason = "missing"
-        return IndexFacts(
-            result.index,
-            year,
-            False,
-            message,
-            published_rank_of=published_of,
-            missing_from_source=missing_names,
-            published_rank_of_by_year=by_year,
-            reason=reason,
-            reason_fields=fields,
-        )
-    r = row.iloc[0]
-    year_values = totals.loc[totals["year"] == year, "value"].dropna()
-    average, median = _national(result, year, year_values, _published_year(result, totals, year))
-    rose, fell = _movers(table, province_id, year, movers)
-    comparable = r.get("comparable")
-    rank, rank_of = _float(r.get("rank")), _float(r.get("rank_of"))
-    low, high = _float(r.get("published_rank_min")), _float(r.get("published_rank_max"))
-    tier = r.get("tier") if isinstance(r.get("tier"), str) else None
-    source = r.get("tier_source") if isinstance(r.get("tier_source"), str) else None
-    return IndexFacts(
-        index=result.index,
-        year=year,
-        available=True,
-        value=float(r["value"]),
-        unit=str(r.get("unit", "")),
-        rank=rank,
-        rank_of=rank_of,
-        tier=tier,
-        method_era=r.get("method_era") if isinstance(r.get("method_era"), str) else None,
-        previous_value=float(r["previous_value"]) if pd.notna(r.get("previous_value")) else math.nan,
-        value_change=float(r["value_change"]) if pd.notna(r.get("value_change")) else math.nan,
-        rank_change=float(r["rank_change"]) if pd.notna(r.get("rank_change")) else math.nan,
-        comparable=None if pd.isna(comparable) else bool(comparable),
-        national_average=average,
-        national_median=median,
-        rose=rose,
-        fell=fell,
-        tier_source=source,
-        published_rank_of=published_of,
-        published_rank_min=low,
-        published_rank_max=high,
-        missing_from_source=missing_names,
-        rank_text=rank_text(rank, rank_of, published_of, low, high, missing_names),
-        tier_text=tier_text(tier, source, rank_of, len(in_force), published_of, year),
-        published_rank_of_by_year=by_year,
-    )
+    return _IndexYears(result, only=province_id).facts(province_id, year, movers)
 
 
 def _check_year(year: object, scored: dict[str, IndexResult]) -> int:
@@ -427,8 +402,11 @@ def card(
     scored = scored if scored is not None else results(observations)
     year = _check_year(year, scored)
     provinces.check_in_force(p.province_id, year)
+    return _card(p, year, {name: index_facts(res, p.province_id, year) for name, res in scored.items()})
+
+
+def _card(p: provinces.Province, year: int, facts: dict[str, IndexFacts]) -> ProvinceCard:
     new_id = provinces.to_34(p.province_id)
-    facts = {name: index_facts(res, p.province_id, year) for name, res in scored.items()}
     return ProvinceCard(
         province_id=p.province_id,
         name_vi=p.name_vi,
@@ -440,3 +418,32 @@ def card(
         unit_34_name=provinces.PROVINCES_34.loc[new_id, "name_vi"],
         facts=facts,
     )
+
+
+def every_card(scored: dict[str, IndexResult]) -> Iterator[ProvinceCard]:
+    """Every card ``card`` gives for ``scored``: each geo-63 province in force in each year an index
+    covers, by year, equal to ``card(province_id, year, scored=scored)`` (one pass per index-year)."""
+    views = {name: _IndexYears(res) for name, res in scored.items()}
+    first: dict[str, ProvinceCard] = {}  # the heading of each province, made once
+    for year in sorted({int(y) for res in scored.values() for y in res.years}):
+        in_force = set(provinces.provinces("63", year).index)  # check_in_force's rule
+        for pid in provinces.PROVINCES_63.index:
+            if pid not in in_force:
+                continue
+            facts = {name: v.facts(pid, year) for name, v in views.items()}
+            if pid not in first:
+                first[pid] = _card(provinces.get(pid, "63"), year, facts)
+                yield first[pid]
+            else:
+                yield replace(first[pid], year=int(year), facts=facts)
+
+
+def compute_results(observations: pd.DataFrame, raw: Path | None = None) -> dict[str, IndexResult]:
+    """``results(observations)`` with the published record read from ``raw`` (default: data/raw)."""
+    from parlib.sources.published import read_published
+
+    def options(name: str) -> dict[str, object]:
+        # a fresh copy of the record each (as each scorer's default read gives)
+        return {"record": read_published(raw)} if name in ("PAPI", "PCI") else {"raw": raw}
+
+    return {name: scorer(observations, **options(name)) for name, scorer in SCORERS.items()}

@@ -211,9 +211,9 @@ def _rank_component_mask(frame: pd.DataFrame, rank: bool) -> pd.Series:
     return is_rank if rank else ~is_rank
 
 
-def _published_national(index: str, geo: str) -> pd.DataFrame:
+def _published_national(index: str, geo: str, raw: Path | None = None) -> pd.DataFrame:
     try:
-        national = national_averages()
+        national = national_averages(raw)
     except MissingRawFileError:
         return pd.DataFrame(columns=["index", "geo", "year", "value", "source"])
     return national[(national["index"] == index) & (national["geo"] == geo)]
@@ -270,12 +270,14 @@ def table_index(
     labels: dict[str, str] | None = None,
     levels: dict[str, str] | None = None,
     notes: list[str] | None = None,
+    raw: Path | None = None,
 ) -> TableIndexResult:
     """The table-based computation shared by PAR INDEX and SIPAS (see the module docstring).
 
     Table columns: IndexResult's plus ``unit``, ``source``, ``level``, ``label``,
     ``rank_source`` ('computed' | 'published' | None), ``published_rank``, ``previous_rank``,
-    ``recomputed`` and ``derived_from`` (totals; PAR INDEX).
+    ``recomputed`` and ``derived_from`` (totals; PAR INDEX). ``raw``: the folder whose published
+    national averages are read (default: data/raw).
     """
     if observations is None:
         from parlib.panel import load_observations
@@ -329,7 +331,7 @@ def table_index(
             table[column] = np.nan if column == "recomputed" else None
     notes = list(notes or [])
     disagreements = _disagreements(index, table, replaced) if covered else []
-    national, national_notes = _national(index, geo, table, _published_national(index, geo))
+    national, national_notes = _national(index, geo, table, _published_national(index, geo, raw))
     if covered:
         names = ", ".join(sorted(set(mine["source"])))
         others = len(kept.loc[kept["year"].isin(covered), ["province_id", "year"]].drop_duplicates())
@@ -353,7 +355,10 @@ def table_index(
 
 
 def par_index(
-    observations: pd.DataFrame | None = None, tables: Iterable[str | Path] = (), geo: str = GEO
+    observations: pd.DataFrame | None = None,
+    tables: Iterable[str | Path] = (),
+    geo: str = GEO,
+    raw: Path | None = None,
 ) -> TableIndexResult:
     """PAR INDEX totals, parts and fields with ranks of 63, changes and the national average.
 
@@ -368,7 +373,7 @@ def par_index(
         "per-field maxima unconfirmed; 2022+ parts: appraisal 68, survey 32 points (confirmed)",
         "method eras 2012-2016 / 2017-2021 / 2022-: a change across them is not comparable",
     ]
-    return table_index(INDEX, observations, tables, geo, notes=notes)
+    return table_index(INDEX, observations, tables, geo, notes=notes, raw=raw)
 
 
 scores = par_index

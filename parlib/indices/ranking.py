@@ -157,11 +157,7 @@ def rank_and_change(
 
 
 def places_phrase(rank_change: float) -> str:
-    """'up 3 places', 'down 31 places', 'unchanged' (NaN -> '')."""
-    if pd.isna(rank_change):
-        return ""
-    n = int(rank_change)
-    if n == 0:
-        return "unchanged"
-    word = "place" if abs(n) == 1 else "places"
-    return f"{'up' if n > 0 else 'down'} {abs(n)} {word}"
+    """'up 3 places', 'down 31 places', 'unchanged' (NaN, None or NA -> ''); ``facts.places_phrase``."""
+    from parlib.indices.facts import places_phrase as phrase
+
+    return "" if pd.isna(rank_change) else phrase(float(rank_change))

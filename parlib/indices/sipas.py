@@ -231,13 +231,16 @@ def from_answers(
 
 
 def sipas(
-    observations: pd.DataFrame | None = None, tables: Iterable[str | Path] = (), geo: str = GEO
+    observations: pd.DataFrame | None = None,
+    tables: Iterable[str | Path] = (),
+    geo: str = GEO,
+    raw: Path | None = None,
 ) -> TableIndexResult:
     """SIPAS totals from the published record and researcher tables, ranks of 63 and changes.
 
     Same rules as ``parlib.indices.par_index.par_index`` (published ranks on partial years,
     ``national`` average, tables combined by province and year). The 2022 redesign is a break: a 2021 -> 2022
-    change is marked ``comparable`` False.
+    change is marked ``comparable`` False. ``raw``: the folder of the published national averages.
     """
     notes = [
         "SIPAS as published (percent); eras 2015-pilot / 2017-2021 / 2022- (2022 redesign: "
@@ -245,7 +248,7 @@ def sipas(
     ]
     labels = {"total": "SIPAS satisfaction index (percent)"}
     return table_index(
-        INDEX, observations, tables, geo, labels=labels, levels={"total": "total"}, notes=notes
+        INDEX, observations, tables, geo, labels=labels, levels={"total": "total"}, notes=notes, raw=raw
     )
 
 
