@@ -137,6 +137,7 @@ def warm_up(task: Task, timeout_s: float = 120.0) -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        inprocess.fresh(inprocess.shell())  # reset here, once: the forks start with a clean shell
         gc.freeze()  # what is loaded now stays: the collector skips it, forks share its pages
 
 
