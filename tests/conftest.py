@@ -28,12 +28,37 @@ def raw():
 
 @pytest.fixture(scope="session")
 def built_processed(tmp_path_factory, raw):
-    """A processed folder built once per test process from the real raw files (copy it to change it)."""
+    """A processed folder built once per test run from the real raw files (copy it to change it).
+
+    Under pytest-xdist the workers share one folder in the run's temporary root: the first to
+    get there builds it (every raw file read, about 20 s of CPU), the others wait on the build's
+    own lock (``store.build_lock``) and find it current, as a second ``parlib data build`` would.
+    """
     from parlib import panel
 
-    out = tmp_path_factory.mktemp("built") / "processed"
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # basetemp is <run root>/<worker id>
+        out = tmp_path_factory.getbasetemp().parent / "built" / "processed"
+    else:
+        out = tmp_path_factory.mktemp("built") / "processed"
     panel.build(raw=raw, out=out)
     return out
+
+
+@pytest.fixture(scope="session")
+def sm_multipletests():
+    """statsmodels' ``multipletests`` (the reference for parlib.models.multiple) without the
+    ``gc.collect()`` its Holm branch runs on every call: 0.2-0.5 s each with the heap of a test
+    process, for nothing (the adjusted p-values do not depend on it)."""
+    import gc
+    from unittest import mock
+
+    from statsmodels.stats.multitest import multipletests
+
+    def call(*args, **kwargs):
+        with mock.patch.object(gc, "collect", lambda *_: 0):
+            return multipletests(*args, **kwargs)
+
+    return call
 
 
 @pytest.fixture(scope="session")

@@ -225,10 +225,10 @@ def test_bad_arguments(panel):
         fit(panel, "papi_public_services", ["papi_internet_access"], inference=("bayes",))
 
 
-def test_family_adjustment_across_outcomes(panel):
-    from statsmodels.stats.multitest import multipletests
-
+def test_family_adjustment_across_outcomes(panel, sm_multipletests):
     from parlib.models import fit_family
+
+    multipletests = sm_multipletests
 
     outcomes = ["papi_admin_procedures", "papi_public_services", "papi_control_of_corruption"]
     fam = fit_family(panel, outcomes, ["papi_egov_portal_access"], years=(2018, 2024))
