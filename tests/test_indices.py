@@ -467,3 +467,32 @@ def test_cli_card(capsys):
     assert main(["card", "Gotham", "2022"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["parlib: error: unknown province 'Gotham' in geo 63"]
+
+
+def test_grouped_ranks_and_tiers_equal_the_per_group_functions():
+    """rank_and_change ranks and bands every group at once (pandas' grouped routines); the result
+    equals competition_rank and quartile_tiers applied group by group (ties, NaN, tiny groups)."""
+    rng = np.random.default_rng(12)
+    for _ in range(60):
+        n = int(rng.integers(1, 70))
+        values = np.round(rng.normal(40, 5, n), int(rng.integers(0, 3)))
+        values[rng.random(n) < 0.1] = np.nan
+        frame = pd.DataFrame(
+            {
+                "index": "papi",
+                "component": rng.choice(["total", "d1"], n),
+                "geo": "63",
+                "year": rng.choice([2021, 2022], n),
+                "province_id": [f"{i:02d}" for i in range(n)],
+                "value": values,
+                "method_era": "2021-",
+            }
+        )
+        out = ranking.rank_and_change(frame, tiers=True)
+        for _, group in frame.groupby(ranking.GROUP, sort=False):
+            got = out.loc[group.index]
+            pd.testing.assert_series_equal(
+                got["rank"], ranking.competition_rank(group["value"]), check_names=False
+            )
+            tiers = ranking.quartile_tiers(group["value"])
+            pd.testing.assert_series_equal(got["tier"], tiers, check_names=False)

@@ -59,6 +59,7 @@ False when the two years lie in different method eras: such a change is marked, 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,17 @@ def quartile_tiers(values: pd.Series) -> pd.Series:
     bands = np.select([present >= q75, present >= q50, present >= q25], TIERS[:3], default=TIERS[3])
     out.loc[present.index] = bands
     return out
+
+
+def _grouped_quartile_tiers(values: pd.Series, grouped: Any) -> pd.Series:
+    """``quartile_tiers`` of every group at once: the same linear quartiles as np.percentile.
+
+    A value can only sit on a quartile that is one of the values (or between two equal ones),
+    where both compute it exactly, so the bands are the same.
+    """
+    q25, q50, q75 = (grouped.transform("quantile", q) for q in (0.25, 0.5, 0.75))
+    bands = np.select([values >= q75, values >= q50, values >= q25], TIERS[:3], default=TIERS[3])
+    return pd.Series(bands, index=values.index, dtype="object").where(values.notna(), pd.NA)
 
 
 def tiers_from_counts(values: pd.Series, counts: Sequence[int]) -> pd.Series:
@@ -127,10 +139,11 @@ def rank_and_change(
     """
     out = frame.copy()
     grouped = out.groupby(GROUP, sort=False)["value"]
-    out["rank"] = grouped.transform(lambda s: competition_rank(s, ascending=ascending))
+    # competition_rank and quartile_tiers per group, in pandas' grouped (compiled) routines
+    out["rank"] = grouped.rank(method="min", ascending=ascending, na_option="keep")
     out["rank_of"] = grouped.transform("count").where(out["value"].notna())
     if tiers:
-        out["tier"] = grouped.transform(quartile_tiers)
+        out["tier"] = _grouped_quartile_tiers(out["value"], grouped)
         out["tier_source"] = pd.Series("computed", index=out.index, dtype="object").where(
             out["value"].notna()
         )
