@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from parlib import config
+from parlib.reports.inprocess import INLINE_BACKEND
 from parlib.reports.tasks import Task
 from parlib.reports.watchdog import _KERNELS, _kernel_dir
 
@@ -26,8 +27,8 @@ ENGINES = ("warm", "papermill")
 """``warm``: cells run in a fresh fork of a warmed worker (``parlib.reports.warm``); ``papermill``:
 papermill's own engine, a new kernel per report. Both write the same executed notebook."""
 START_TIMEOUT = 120
-# Kernels started from `make` or pytest inherit MPLBACKEND=Agg, which would drop every figure.
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Kernels started from `make` or pytest inherit MPLBACKEND=Agg, which would drop every figure:
+# they get the inline backend (INLINE_BACKEND, as the warm engine's shell does).
 
 
 def validate_engine(engine: str) -> str:

@@ -30,6 +30,7 @@ import io
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 ENGINE_NAME = "parlib"
@@ -201,8 +202,13 @@ def shell() -> Any:
     return new
 
 
-def language_info() -> dict[str, Any]:
-    """ipykernel's kernel_info ``language_info`` (what nbclient writes into the notebook)."""
+@lru_cache(maxsize=1)
+def _language_info() -> dict[str, Any]:
+    """ipykernel's kernel_info ``language_info`` (what nbclient writes into the notebook).
+
+    Read once per process (ipykernel.ipkernel takes ~25 ms to import): a warm worker reads it
+    before it forks.
+    """
     from ipykernel.ipkernel import IPythonKernel
 
     return dict(IPythonKernel.language_info)
@@ -298,7 +304,7 @@ def _engine_class() -> type:
                         break
                 finally:
                     nb_man.cell_complete(cell, cell_index=index)
-            nb.metadata["language_info"] = language_info()
+            nb.metadata["language_info"] = dict(_language_info())
             return nb
 
     return InProcessEngine

@@ -75,6 +75,7 @@ def prepare() -> None:
     import parlib.sections  # noqa: F401
 
     inprocess.register()
+    inprocess._language_info()  # read here once, not in every fork
     inprocess.keep_warning_filters()
     _STATE["prepared"] = True
 
@@ -264,17 +265,9 @@ class Runner:
     """
 
     def __init__(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from parlib.reports.executors import process_pool  # (executors -> worker -> warm)
 
-        from parlib.reports.watchdog import _worker_init
-
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
+        self._pool = process_pool(1)
 
     def run(
         self,

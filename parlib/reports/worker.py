@@ -87,7 +87,7 @@ def render(task: Task, context: dict[str, object], batch: str = "solo") -> TaskR
     }
     try:
         with atomic.temp_dir(task.folder, tag=f"{task.stem}.{batch}") as work, _active(work):
-            how = {"engine": context.get("engine", "warm"), "timeout_s": context.get("timeout_s")}
+            how = {"engine": side["engine"], "timeout_s": context.get("timeout_s")}
             return _render_in(task, work, side, t0, how)
     except OSError as exc:  # the temporary folder itself: a full disk, a read-only folder
         text = f"{_write_error(task.folder, exc)} (the previous report, if any, is kept)"
