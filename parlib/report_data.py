@@ -40,7 +40,7 @@ from parlib.sections.designs import (
     design_name,
     read_tables,
 )
-from parlib.sections.display import DPI, PNG_OPTIONS, Chart, Image, Prose, Section
+from parlib.sections.display import DPI, Chart, Image, Prose, Section
 from parlib.sections.drivers import (
     caveats,
     coef_chart,
@@ -88,7 +88,6 @@ __all__ = [
     "NATIONAL_DRIVER",
     "NATIONAL_OUTCOMES",
     "NATIONAL_SPEC",
-    "PNG_OPTIONS",
     "SECTIONS",
     "TIERS",
     "UNIT34_INDICES",

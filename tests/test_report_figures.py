@@ -391,3 +391,82 @@ def test_vietnamese_sections_of_lang_son_2022(rd):
     assert "Không được chấm điểm năm 2022 (tô xám, gạch chéo): Bắc Giang và Bắc Ninh." in str(prose)
     chart, _ = rd.trajectory("Lạng Sơn", 2022, "vi").parts
     assert chart.ax.get_ylabel() == "thứ hạng trong số các tỉnh có điểm (1 = cao nhất)"
+
+
+# --------------------------------------------------------------------------- PNG encoding
+
+
+def _decoded(png: bytes) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image as PILImage
+
+    return np.asarray(PILImage.open(BytesIO(png)).convert("RGBA"))
+
+
+def test_chart_png_has_matplotlibs_pixels_as_rgb():
+    """Chart.png writes the pixels matplotlib's own PNG writer writes, opaque figures as RGB."""
+    from io import BytesIO
+
+    from PIL import Image as PILImage
+
+    from parlib.sections.display import Chart, _figure
+
+    fig = _figure((3.0, 2.2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [2, 0, 1], color="#d55e00", linewidth=2)
+    ax.set_title("Lạng Sơn 2022")
+    ours = Chart(fig, "test").png()
+    reference = BytesIO()
+    fig.savefig(reference, format="png", dpi=DPI, facecolor="white")
+    image = PILImage.open(BytesIO(ours))
+    assert image.mode == "RGB" and image.size == (288, 211)
+    assert image.info["dpi"] == pytest.approx((DPI, DPI), abs=0.02)  # whole pixels per metre
+    assert np.array_equal(_decoded(ours), _decoded(reference.getvalue()))
+
+
+def test_encode_png_keeps_transparency_and_refuses_a_wrong_size():
+    from parlib.sections.display import encode_png
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, size=(5, 7, 4), dtype=np.uint8)
+    pixels[0, 0, 3] = 17  # not opaque: stays RGBA
+    assert np.array_equal(_decoded(encode_png(pixels.tobytes(), 7, 5)), pixels)
+    opaque = pixels.copy()
+    opaque[..., 3] = 255
+    assert np.array_equal(_decoded(encode_png(opaque.tobytes(), 7, 5)), opaque)
+    with pytest.raises(ValueError, match="136 bytes are not 7 x 5 RGBA pixels"):
+        encode_png(pixels.tobytes()[:-4], 7, 5)
+
+
+def test_backdrop_is_a_figimage_pixel_for_pixel_and_works_on_any_canvas(tmp_path):
+    """backdrop copies the pixels where a figimage would resample them to the same pixels."""
+    from io import BytesIO
+
+    from parlib.sections.display import Chart, _figure, backdrop
+
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, size=(int(2.5 * DPI), int(3.0 * DPI), 3), dtype=np.uint8)
+    with BytesIO() as buffer:
+        from PIL import Image as PILImage
+
+        PILImage.fromarray(base).save(buffer, format="png")
+        png = buffer.getvalue()
+
+    def drawn(lay) -> tuple[Chart, np.ndarray]:
+        fig = _figure((3.0, 2.5))
+        fig.set_dpi(DPI)
+        lay(fig)
+        ax = fig.add_axes((0.2, 0.2, 0.6, 0.6), zorder=1)
+        ax.set_axis_off()
+        ax.plot([0, 1], [0, 1], color="#d62728", linewidth=2)
+        chart = Chart(fig, "backdrop")
+        return chart, _decoded(chart.png())
+
+    chart, ours = drawn(lambda fig: backdrop(fig, png))
+    _, reference = drawn(lambda fig: fig.figimage(base, 0, 0, origin="upper", zorder=0))
+    assert np.array_equal(ours, reference)
+    assert np.array_equal(ours[:20, :20, :3], base[:20, :20])  # untouched corner: the base itself
+    chart.figure.savefig(tmp_path / "small.png", dpi=48)  # another size: drawn as a figimage
+    chart.figure.savefig(tmp_path / "map.pdf")
+    assert (tmp_path / "small.png").stat().st_size > 0 and (tmp_path / "map.pdf").stat().st_size > 0

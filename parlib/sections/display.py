@@ -13,7 +13,8 @@ matplotlib is imported only when a figure is made (``_figure``).
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,43 @@ if TYPE_CHECKING:
 
 
 DPI = 96
-PNG_OPTIONS = {"compress_level": 1}
-"""Fast PNG compression: level 6 (the default) costs about 3x the time for files only ~3% smaller."""
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(rgba: bytes, width: int, height: int, dpi: float = DPI) -> bytes:
+    """A PNG of 8-bit RGBA pixels (``width`` x ``height``, rows top down), lossless.
+
+    An opaque image (every alpha 255, as a figure on a white face) is written as RGB. The rows
+    are not filtered and are deflated at level 1: for charts (flat colours, thin lines) this is
+    smaller than Pillow's adaptive filters at level 1 and takes about 0.4x the time (a map:
+    20 ms against 46 ms; nearly a tenth of a report's time went to PNG encoding). ``dpi`` is
+    written in a pHYs chunk, as matplotlib writes it.
+    """
+    import numpy as np
+
+    pixels = np.frombuffer(rgba, np.uint8)
+    if pixels.size != width * height * 4:
+        raise ValueError(f"encode_png: {pixels.size} bytes are not {width} x {height} RGBA pixels")
+    pixels = pixels.reshape(height, width, 4)
+    opaque = bool((pixels[..., 3] == 255).all())
+    channels = 3 if opaque else 4
+    rows = np.empty((height, width * channels + 1), np.uint8)
+    rows[:, 0] = 0  # filter type None on every row
+    rows[:, 1:].reshape(height, width, channels)[...] = pixels[..., :channels]
+    per_metre = round(dpi / 0.0254)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IEND", b""),
+        ]
+    )
 
 
 class Prose:
@@ -64,9 +100,13 @@ class Chart:
         return self.figure.axes[0]
 
     def png(self) -> bytes:
+        """The figure at ``DPI`` on white: matplotlib draws the pixels, ``encode_png`` writes them."""
+        import io
+
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs=PNG_OPTIONS)
-        return buffer.getvalue()
+        self.figure.savefig(buffer, format="rgba", dpi=DPI, facecolor="white")
+        width, height = (int(size * DPI) for size in self.figure.get_size_inches())
+        return encode_png(buffer.getvalue(), width, height)
 
     def _repr_png_(self) -> bytes:
         return self.png()
@@ -111,6 +151,44 @@ class Section:
 
     def __repr__(self) -> str:
         return "\n\n".join(repr(p) for p in self.parts)
+
+
+def backdrop(figure: Figure, png: bytes) -> None:
+    """Lay ``png`` under everything ``figure`` draws, at its origin, pixel for pixel.
+
+    ``png`` is rendered at the figure's size and dpi (the map's cached base). On an Agg canvas
+    of that size the pixels are copied through the renderer's ``draw_image``; a figimage would
+    resample them to the same pixels first (about 60 ms, a quarter of a map's drawing). Any other
+    canvas (another dpi, a vector format) draws them as a figimage does.
+    """
+    import io
+
+    import numpy as np
+    from matplotlib.artist import Artist
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.image import FigureImage
+    from PIL import Image as PILImage
+
+    pixels = np.array(PILImage.open(io.BytesIO(png)).convert("RGBA"))
+    image = FigureImage(figure, origin="upper")
+    image.set_data(pixels)
+    upward = np.ascontiguousarray(pixels[::-1])  # draw_image takes the bottom row first
+
+    class Backdrop(Artist):
+        def draw(self, renderer) -> None:
+            if not self.get_visible():
+                return
+            size = (int(figure.bbox.height), int(figure.bbox.width))
+            if not isinstance(renderer, RendererAgg) or size != pixels.shape[:2]:
+                image.draw(renderer)
+                return
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, 0, 0, upward)
+            gc.restore()
+
+    art = Backdrop()
+    art.set_zorder(0)
+    figure.add_artist(art)
 
 
 def _figure(size: tuple[float, float]) -> Figure:
