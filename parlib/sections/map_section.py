@@ -8,15 +8,15 @@ size, axes and limits).
 
 from __future__ import annotations
 
-import io
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from parlib.sections import words
-from parlib.sections.cache import _file, _year
+from parlib.sections.cache import _ensure, _file, _read, _year
 from parlib.sections.card_text import rank_text
-from parlib.sections.display import Chart, Prose, Section, _figure
+from parlib.sections.display import Chart, Prose, Section, _figure, backdrop
 from parlib.sections.geometry import _ARCHIPELAGOS, _decode_rings
 from parlib.sections.province import _card, _meta, _name, _no_papi, _pid, _source_gap
 from parlib.sections.text import _num
@@ -71,9 +71,7 @@ def map_(province: object, year: int, lang: str = "en") -> Section | Prose:
     The mainland fills the figure's height, the colour bar beside it; the offshore archipelagos
     (Hoàng Sa, Trường Sa) are in an inset at a smaller scale.
     """
-    from matplotlib.image import imread
-
-    from parlib.sections.figures import _no_score_handle, _offshore, _outline
+    from parlib.sections.figures import _no_score_handle, _outline
 
     words.check_lang(lang)
     year = _year(year)
@@ -89,7 +87,7 @@ def map_(province: object, year: int, lang: str = "en") -> Section | Prose:
     width, height = layout["size"]
     fig = _figure((width, height))
     fig.set_dpi(layout["dpi"])
-    fig.figimage(imread(io.BytesIO(base)), 0, 0, origin="upper", zorder=0)
+    backdrop(fig, base)
     ax = fig.add_axes(layout["position"], zorder=1)  # above the image
     ax.set_xlim(*layout["xlim"])
     ax.set_ylim(*layout["ylim"])
@@ -100,8 +98,7 @@ def map_(province: object, year: int, lang: str = "en") -> Section | Prose:
         inset.set_xlim(*layout["inset"]["xlim"])
         inset.set_ylim(*layout["inset"]["ylim"])
         inset.set_axis_off()
-    rings = _decode_rings(_file(year, "map.json"))
-    near, far = _offshore(rings) if rings else ({}, {})
+    rings, near, far = _rings(str(_ensure(year) / "map.json"))
     if near.get(pid):
         _outline(ax, near[pid], name)
     if far.get(pid) and inset is not None:
@@ -124,9 +121,23 @@ def map_(province: object, year: int, lang: str = "en") -> Section | Prose:
     return Section(chart, Prose(_map_text(pid, year, name, totals, bool(rings.get(pid)), lang)))
 
 
+@lru_cache(maxsize=8)
+def _rings(path: str) -> tuple[dict, dict, dict]:
+    """The cache's province rings, and those of the mainland and offshore (``figures._offshore``).
+
+    Cached by path, which names the content (as ``cache._read``): every report of a year shares
+    them (about 20 ms a map to decode and split).
+    """
+    from parlib.sections.figures import _offshore
+
+    rings = _decode_rings(_read(path))
+    near, far = _offshore(rings) if rings else ({}, {})
+    return rings, near, far
+
+
 def _inset_words(inset, far: dict, year: int, lang: str) -> None:
     """The inset's title and the name of each archipelago (under the northern one, above the others)."""
-    inset.set_title(words.say(_WORDS, "inset", lang), fontsize=9, loc="left", color="0.25")
+    inset.set_title(words.say(_WORDS, "inset", lang), fontsize=9, loc="left", color="0.25", y=1.0)
     groups = sorted(far.items(), key=lambda item: -np.vstack(item[1])[:, 1].max())
     for k, (pid, parts) in enumerate(groups):
         points = np.vstack(parts)
