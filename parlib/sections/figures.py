@@ -53,8 +53,8 @@ def _runs(series: pd.Series) -> list[pd.Series]:
     """A year-indexed series cut where a year is missing (a line must not bridge a year without a value)."""
     series = series.sort_index()
     years = series.index.to_numpy(int)
-    keys = np.concatenate([[0], np.cumsum(np.diff(years) > 1)]) if len(years) else years
-    return [part for _, part in series.groupby(keys) if len(part)]
+    cuts = (np.flatnonzero(np.diff(years) > 1) + 1).tolist()
+    return [series.iloc[a:b] for a, b in zip([0, *cuts], [*cuts, len(years)], strict=True) if b > a]
 
 
 def _rank_trajectory(
@@ -81,8 +81,8 @@ def _rank_trajectory(
     from matplotlib.collections import LineCollection
     from matplotlib.transforms import blended_transform_factory
 
-    ids = ranks["province_id"].astype(str)
-    by_province = {p: g.set_index("year")["rank"].dropna() for p, g in ranks.groupby(ids, sort=False)}
+    ranked = ranks.assign(province_id=ranks["province_id"].astype(str)).dropna(subset=["rank"])
+    by_province = {p: g["rank"] for p, g in ranked.set_index("year").groupby("province_id", sort=False)}
     mine = by_province.get(pid)
     if mine is None or mine.empty:
         raise ValueError(f"rank trajectory: {pid} has no ranks")

@@ -174,7 +174,7 @@ def drivers_section(province: object, year: int | None = None, lang: str = "en")
         fit_label=words.say(_WORDS, "scatter_fit", lang, slope=slope, step=step),
     )
     sub.set_title("")  # plots' own subtitle: the axis labels say it here
-    sub.set_title(words.say(_WORDS, "scatter_title", lang, label=label), fontsize=10, loc="left")
+    sub.set_title(words.say(_WORDS, "scatter_title", lang, label=label), fontsize=10, loc="left", y=1.0)
     sub.set_ylabel(textwrap.fill(words.say(_WORDS, "scatter_y", lang, label=label), 60), fontsize=8)
     sub.set_xlabel(words.say(_WORDS, "scatter_x", lang), fontsize=8)
     sub.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, fontsize=8, frameon=False)

@@ -160,7 +160,7 @@ def trajectory(province: object, year: int, lang: str = "en") -> Section | Prose
         periods=[(a, b, words.say(_WORDS, "period", lang, scale=s)) for a, b, s in periods],
     )
     ax.set_title(words.say(_WORDS, "traj_title", lang, name=name, first=first, last=last), fontsize=10,
-                 loc="left", pad=30)  # fmt: skip
+                 loc="left", pad=30, y=1.0)  # fmt: skip  (y given: no search for ticks above the axes)
     chart = Chart(fig, words.say(_WORDS, "traj_chart", lang, name=name, n=len(peers)))
 
     medians = _medians(year).reindex(mine.index)
