@@ -426,24 +426,24 @@ def test_chart_png_has_matplotlibs_pixels_as_rgb():
 
 
 def test_encode_png_keeps_transparency_and_refuses_a_wrong_size():
-    from parlib.sections.display import encode_png
+    from parlib.sections.display import _encode_png
 
     rng = np.random.default_rng(3)
     pixels = rng.integers(0, 256, size=(5, 7, 4), dtype=np.uint8)
     pixels[0, 0, 3] = 17  # not opaque: stays RGBA
-    assert np.array_equal(_decoded(encode_png(pixels.tobytes(), 7, 5)), pixels)
+    assert np.array_equal(_decoded(_encode_png(pixels.tobytes(), 7, 5)), pixels)
     opaque = pixels.copy()
     opaque[..., 3] = 255
-    assert np.array_equal(_decoded(encode_png(opaque.tobytes(), 7, 5)), opaque)
+    assert np.array_equal(_decoded(_encode_png(opaque.tobytes(), 7, 5)), opaque)
     with pytest.raises(ValueError, match="136 bytes are not 7 x 5 RGBA pixels"):
-        encode_png(pixels.tobytes()[:-4], 7, 5)
+        _encode_png(pixels.tobytes()[:-4], 7, 5)
 
 
 def test_backdrop_is_a_figimage_pixel_for_pixel_and_works_on_any_canvas(tmp_path):
-    """backdrop copies the pixels where a figimage would resample them to the same pixels."""
+    """_backdrop copies the pixels where a figimage would resample them to the same pixels."""
     from io import BytesIO
 
-    from parlib.sections.display import Chart, _figure, backdrop
+    from parlib.sections.display import Chart, _backdrop, _figure
 
     rng = np.random.default_rng(5)
     base = rng.integers(0, 256, size=(int(2.5 * DPI), int(3.0 * DPI), 3), dtype=np.uint8)
@@ -460,10 +460,10 @@ def test_backdrop_is_a_figimage_pixel_for_pixel_and_works_on_any_canvas(tmp_path
         ax = fig.add_axes((0.2, 0.2, 0.6, 0.6), zorder=1)
         ax.set_axis_off()
         ax.plot([0, 1], [0, 1], color="#d62728", linewidth=2)
-        chart = Chart(fig, "backdrop")
+        chart = Chart(fig, "_backdrop")
         return chart, _decoded(chart.png())
 
-    chart, ours = drawn(lambda fig: backdrop(fig, png))
+    chart, ours = drawn(lambda fig: _backdrop(fig, png))
     _, reference = drawn(lambda fig: fig.figimage(base, 0, 0, origin="upper", zorder=0))
     assert np.array_equal(ours, reference)
     assert np.array_equal(ours[:20, :20, :3], base[:20, :20])  # untouched corner: the base itself

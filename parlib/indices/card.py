@@ -29,7 +29,7 @@ national average is computed from the few provinces present (a published one is 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -164,11 +164,19 @@ def _national(
 def _movers(parts: pd.DataFrame) -> dict[str, list[Mover]]:
     """Province -> the parts (dimensions / sub-indices / fields) of one year's ``parts`` rows with a
     comparable change, in table order (``_IndexYears.facts`` keeps the largest rises and falls)."""
+    return _collect_movers(_mover_rows(parts))
+
+
+def _mover_rows(parts: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``_movers``: row by row, so the rows of many years can be chosen at once."""
     parts = parts[parts["component"] != "total"]
     if "level" in parts.columns:
         parts = parts[parts["level"].isin(["dimension", "subindex", "field"])]
     parts = parts[parts["component"].str.fullmatch(r"[a-z_]+") & ~parts["component"].str.contains("rank")]
-    parts = parts[parts["comparable"].fillna(False).astype(bool)].dropna(subset=["value_change"])
+    return parts[parts["comparable"].fillna(False).astype(bool)].dropna(subset=["value_change"])
+
+
+def _collect_movers(parts: pd.DataFrame) -> dict[str, list[Mover]]:
     label = parts["label"] if "label" in parts.columns else parts["component"]
     out: dict[str, list[Mover]] = {}
     rows = zip(parts["province_id"], parts["component"], label, parts["value_change"], strict=True)
@@ -199,6 +207,8 @@ class _Year:
     missing: list[str]
     short: bool
     missing_names: list[str]
+    listed: int
+    """The number of provinces the year's total rows name (with or without a value)."""
 
 
 class _IndexYears:
@@ -218,6 +228,9 @@ class _IndexYears:
         self._published: dict[int, bool] = {}
         self._movers: dict[int, dict[str, list[Mover]]] = {}
         self._by_year: dict[int, int] | None = None
+        self._coverage: str | None = None
+        self._totals_of: dict[int, pd.DataFrame] | None = None  # every province: the years split once
+        self._every_year: dict[int, dict[str, list[Mover]]] | None = None
 
     def by_year(self) -> dict[int, int]:
         """Year -> the number the publisher ranked (where the published record gives it)."""
@@ -231,7 +244,12 @@ class _IndexYears:
 
     def year(self, year: int) -> _Year:
         if year not in self._years:
-            totals = self.totals[self.totals["year"] == year]
+            if self.only is None:
+                if self._totals_of is None:
+                    self._totals_of = {int(y): t for y, t in self.totals.groupby("year", sort=False)}
+                totals = self._totals_of.get(year, self.totals.iloc[:0])
+            else:
+                totals = self.totals[self.totals["year"] == year]
             year_rows = totals[totals["value"].notna()]
             published_of = (
                 _float(year_rows["published_rank_of"].max()) if "published_rank_of" in totals else math.nan
@@ -256,16 +274,20 @@ class _IndexYears:
                 missing=missing,
                 short=short,
                 missing_names=[provinces.PROVINCES_63.loc[p, "name_vi"] for p in missing] if short else [],
+                listed=int(totals["province_id"].nunique()),
             )
         return self._years[year]
 
     def movers(self, year: int) -> dict[str, list[Mover]]:
         """``_movers`` of the year (of ``only``'s rows when given), computed once."""
+        table = self.table
+        if self.only is None:  # every province: the rows of every year chosen in one pass
+            if self._every_year is None:
+                rows = _mover_rows(table)
+                self._every_year = {int(y): _collect_movers(r) for y, r in rows.groupby("year", sort=False)}
+            return self._every_year.get(year, {})
         if year not in self._movers:
-            table = self.table
-            which = table["year"] == year
-            if self.only is not None:
-                which &= table["province_id"] == self.only
+            which = (table["year"] == year) & (table["province_id"] == self.only)
             self._movers[year] = _movers(table[which])
         return self._movers[year]
 
@@ -286,7 +308,9 @@ class _IndexYears:
         """The facts of one province and year (see ``index_facts``)."""
         result, totals = self.result, self.totals
         if year not in self.covered:
-            coverage = describe_years(totals["year"])
+            if self._coverage is None:
+                self._coverage = describe_years(totals["year"])
+            coverage = self._coverage
             return IndexFacts(
                 result.index, year, False, f"no data for {year} (covers {coverage})",
                 reason="no_year", reason_fields={"coverage": coverage},
@@ -298,7 +322,7 @@ class _IndexYears:
             message = "not scored or not published for this province"
             reason, fields = "not_scored", {}
             if self.published(year):
-                listed = ctx.totals["province_id"].nunique()
+                listed = ctx.listed
                 rank = _float(r["rank"]) if r is not None else math.nan
                 rank_of = _float(r["rank_of"]) if r is not None else math.nan
                 message = (
@@ -420,12 +444,16 @@ def _card(p: provinces.Province, year: int, facts: dict[str, IndexFacts]) -> Pro
     )
 
 
-def every_card(scored: dict[str, IndexResult]) -> Iterator[ProvinceCard]:
+def every_card(scored: dict[str, IndexResult], years: Iterable[int] | None = None) -> Iterator[ProvinceCard]:
     """Every card ``card`` gives for ``scored``: each geo-63 province in force in each year an index
-    covers, by year, equal to ``card(province_id, year, scored=scored)`` (one pass per index-year)."""
+    covers (of ``years`` only, when given), by year, equal to ``card(province_id, year,
+    scored=scored)`` (one pass per index-year)."""
     views = {name: _IndexYears(res) for name, res in scored.items()}
     first: dict[str, ProvinceCard] = {}  # the heading of each province, made once
+    wanted = None if years is None else {int(y) for y in years}
     for year in sorted({int(y) for res in scored.values() for y in res.years}):
+        if wanted is not None and year not in wanted:
+            continue
         in_force = set(provinces.provinces("63", year).index)  # check_in_force's rule
         for pid in provinces.PROVINCES_63.index:
             if pid not in in_force:

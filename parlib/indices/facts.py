@@ -10,6 +10,7 @@ without importing pandas. ``parlib.indices.card`` computes the facts and re-expo
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -90,14 +91,23 @@ class IndexFacts:
 
 
 _FLOATS = frozenset(f.name for f in fields(IndexFacts) if f.type == "float")
+_NAMES = tuple(f.name for f in fields(IndexFacts))
 
 
 def to_json(facts: IndexFacts) -> dict[str, Any]:
-    """``facts`` as a JSON-safe dict: NaN becomes None (floats keep every digit through JSON)."""
-    out = asdict(facts)
+    """``facts`` as a JSON-safe dict: NaN becomes None (floats keep every digit through JSON).
+
+    ``dataclasses.asdict`` with its copies done by hand (a build writes about 5,000 of these):
+    the movers as dicts, the lists and ``reason_fields`` copied.
+    """
+    out = {name: getattr(facts, name) for name in _NAMES}
     for name in _FLOATS:
         if math.isnan(out[name]):
             out[name] = None
+    out["rose"] = [asdict(m) for m in facts.rose]
+    out["fell"] = [asdict(m) for m in facts.fell]
+    out["missing_from_source"] = list(facts.missing_from_source)
+    out["reason_fields"] = deepcopy(facts.reason_fields)
     out["published_rank_of_by_year"] = {str(y): n for y, n in facts.published_rank_of_by_year.items()}
     return out
 

@@ -256,9 +256,10 @@ def _build(year: int, panel: pd.DataFrame, stamp: str) -> dict[str, Any]:
     from parlib.sources import papi as papi_source
 
     results = card.results()  # cached per build key
+    made = {c.province_id: c for c in card.every_card(results, years=[year])}  # = card(pid, year)
     cards = {}
     for pid in provinces.provinces("63", year).index:  # the provinces in force that year
-        c = card.card(pid, year, scored=results)
+        c = made.get(pid) or card.card(pid, year, scored=results)  # (which says why there is none)
         cards[pid] = {**c.to_dict(), "lines": c.lines()}
     table = results["PAPI"].table
     keep = ["province_id", "year", "component", "level", "label", "value", "unit", "method_era", "rank"]

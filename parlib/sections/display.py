@@ -29,7 +29,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_png(rgba: bytes, width: int, height: int, dpi: float = DPI) -> bytes:
+def _encode_png(rgba: bytes, width: int, height: int, dpi: float = DPI) -> bytes:
     """A PNG of 8-bit RGBA pixels (``width`` x ``height``, rows top down), lossless.
 
     An opaque image (every alpha 255, as a figure on a white face) is written as RGB. The rows
@@ -42,7 +42,7 @@ def encode_png(rgba: bytes, width: int, height: int, dpi: float = DPI) -> bytes:
 
     pixels = np.frombuffer(rgba, np.uint8)
     if pixels.size != width * height * 4:
-        raise ValueError(f"encode_png: {pixels.size} bytes are not {width} x {height} RGBA pixels")
+        raise ValueError(f"_encode_png: {pixels.size} bytes are not {width} x {height} RGBA pixels")
     pixels = pixels.reshape(height, width, 4)
     opaque = bool((pixels[..., 3] == 255).all())
     channels = 3 if opaque else 4
@@ -100,13 +100,13 @@ class Chart:
         return self.figure.axes[0]
 
     def png(self) -> bytes:
-        """The figure at ``DPI`` on white: matplotlib draws the pixels, ``encode_png`` writes them."""
+        """The figure at ``DPI`` on white: matplotlib draws the pixels, ``_encode_png`` writes them."""
         import io
 
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="rgba", dpi=DPI, facecolor="white")
         width, height = (int(size * DPI) for size in self.figure.get_size_inches())
-        return encode_png(buffer.getvalue(), width, height)
+        return _encode_png(buffer.getvalue(), width, height)
 
     def _repr_png_(self) -> bytes:
         return self.png()
@@ -153,7 +153,7 @@ class Section:
         return "\n\n".join(repr(p) for p in self.parts)
 
 
-def backdrop(figure: Figure, png: bytes) -> None:
+def _backdrop(figure: Figure, png: bytes) -> None:
     """Lay ``png`` under everything ``figure`` draws, at its origin, pixel for pixel.
 
     ``png`` is rendered at the figure's size and dpi (the map's cached base). On an Agg canvas

@@ -16,7 +16,7 @@ import pandas as pd
 from parlib.sections import words
 from parlib.sections.cache import _ensure, _file, _read, _year
 from parlib.sections.card_text import rank_text
-from parlib.sections.display import Chart, Prose, Section, _figure, backdrop
+from parlib.sections.display import Chart, Prose, Section, _backdrop, _figure
 from parlib.sections.geometry import _ARCHIPELAGOS, _decode_rings
 from parlib.sections.province import _card, _meta, _name, _no_papi, _pid, _source_gap
 from parlib.sections.text import _num
@@ -87,7 +87,7 @@ def map_(province: object, year: int, lang: str = "en") -> Section | Prose:
     width, height = layout["size"]
     fig = _figure((width, height))
     fig.set_dpi(layout["dpi"])
-    backdrop(fig, base)
+    _backdrop(fig, base)
     ax = fig.add_axes(layout["position"], zorder=1)  # above the image
     ax.set_xlim(*layout["xlim"])
     ax.set_ylim(*layout["ylim"])
