@@ -127,6 +127,9 @@ def test_the_stored_cards_are_the_full_computation_for_every_province(shared, sc
             assert card_store.text(data, row["name_vi"], year) == full, (pid, year)
     for spelling in ("Lạng Sơn", "lang son", "LANG SON", "lang-son", "Lang Son", "20"):
         assert card_store.read_card(spelling, 2022) == (LANG_SON_2022.rstrip("\n"), None), spelling
+    some = list(card.every_card(scored, years=[2018, 2007]))  # the report cache asks for one year
+    assert [str(c) for c in some] == [str(c) for c in every if c.year in (2007, 2018)]
+    assert [c.to_dict() for c in some] == [c.to_dict() for c in every if c.year in (2007, 2018)]
 
 
 def test_the_cli_prints_the_stored_card_and_writes_nothing(shared, capsys):
