@@ -405,12 +405,13 @@ def _decoded(png: bytes) -> np.ndarray:
 
 
 def test_chart_png_has_matplotlibs_pixels_as_rgb():
-    """Chart.png writes the pixels matplotlib's own PNG writer writes, opaque figures as RGB."""
+    """Chart.png writes the pixels matplotlib's own PNG writer writes (text unhinted, as Chart draws
+    it), opaque figures as RGB."""
     from io import BytesIO
 
     from PIL import Image as PILImage
 
-    from parlib.sections.display import Chart, _figure
+    from parlib.sections.display import _TEXT_RC, Chart, _figure
 
     fig = _figure((3.0, 2.2))
     ax = fig.add_subplot()
@@ -418,7 +419,8 @@ def test_chart_png_has_matplotlibs_pixels_as_rgb():
     ax.set_title("Lạng Sơn 2022")
     ours = Chart(fig, "test").png()
     reference = BytesIO()
-    fig.savefig(reference, format="png", dpi=DPI, facecolor="white")
+    with matplotlib.rc_context(_TEXT_RC):
+        fig.savefig(reference, format="png", dpi=DPI, facecolor="white")
     image = PILImage.open(BytesIO(ours))
     assert image.mode == "RGB" and image.size == (288, 211)
     assert image.info["dpi"] == pytest.approx((DPI, DPI), abs=0.02)  # whole pixels per metre
