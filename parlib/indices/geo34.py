@@ -51,24 +51,31 @@ def project(
     )
     rows = []
     members = provinces.PROVINCES_34["old_ids"].str.split()
+    names = provinces.PROVINCES_34["name_vi"]
     for key, grp in frame.groupby([*groups, "year"], sort=True):
-        scored = grp.dropna(subset=["score", "population"]).set_index("province_id")
+        scored = grp.dropna(subset=["score", "population"])
+        score, weight = scored["score"].to_numpy(float), scored["population"].to_numpy(float)
+        at: dict[str, list[int]] = {}  # province -> its rows, in the table's order
+        for i, pid in enumerate(scored["province_id"]):
+            at.setdefault(pid, []).append(i)
+        fields = dict(zip([*groups, "year"], key, strict=True))
+        weight_year = int(grp["weight_year"].iloc[0])
         for new_id, old in members.items():
-            have = scored[scored.index.isin(old)]
+            have = sorted(i for pid in set(old) for i in at.get(pid, []))  # the table's order, as a filter
             complete = len(have) == len(old)
-            weights = have["population"]
-            value = (have["score"] * weights).sum() / weights.sum() if complete else float("nan")
+            # the sums of a filtered Series (few rows: numpy adds them in order, as pandas does)
+            value = (score[have] * weight[have]).sum() / weight[have].sum() if complete else float("nan")
             gap = f"missing: {len(old) - len(have)} of {len(old)} not scored"
             rows.append(
                 {
-                    **dict(zip([*groups, "year"], key, strict=True)),
+                    **fields,
                     "new_id": new_id,
-                    "name_vi": provinces.PROVINCES_34.loc[new_id, "name_vi"],
+                    "name_vi": names[new_id],
                     "value": value,
                     "synthetic": True,
                     "old_ids": " ".join(old),
                     "scored": len(have),
-                    "weight_year": int(grp["weight_year"].iloc[0]),
+                    "weight_year": weight_year,
                     "note": SYNTHETIC_NOTE if complete else gap,
                 }
             )
