@@ -33,7 +33,7 @@ carries it out; the modules import one way, top to bottom:
   other language, date, version, data stamp) and reports/index.html + index.csv (``write_index``);
 - ``worker``: ``render``, the worker function: one report into a temporary folder, renamed
   into place, failure logs kept apart;
-- ``executors``: where ``render`` runs: the spawn process pool (``process_pool``) or, for
+- ``executors``: where ``render`` runs: the spawn process pool (``watchdog.process_pool``) or, for
   **scale**, Dask distributed (``--scheduler local`` or ``tcp://HOST:PORT``; workers write into
   a shared reports folder after checking they see the client's folder, template and data);
 - ``pool``: ``run``: **processes, not threads** (a spawn process pool, or Dask), **heavy work

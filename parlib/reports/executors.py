@@ -2,7 +2,7 @@
 
 Decisions:
 
-- **The process pool** (default): ``process_pool(jobs)``, a spawn ``ProcessPoolExecutor`` whose
+- **The process pool** (default): ``watchdog.process_pool(jobs)``, a spawn ``ProcessPoolExecutor`` whose
   workers die with the batch (``parlib.reports.watchdog``).
 - **Dask** (``run(..., scheduler=...)``, ``parlib report --scheduler``): ``"local"`` starts a
   ``LocalCluster`` of ``jobs`` worker processes (one thread each) on this machine and closes it
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import re
 import socket
@@ -42,7 +41,6 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from parlib import atomic
@@ -51,7 +49,7 @@ from parlib.reports.params import ReportParameterError, _report_data
 from parlib.reports.provenance import _sha256_file, data_stamp
 from parlib.reports.results import BatchReport, Failure, TaskResult
 from parlib.reports.tasks import Task
-from parlib.reports.watchdog import _EXIT, _worker_init
+from parlib.reports.watchdog import _EXIT
 from parlib.reports.worker import render
 
 LOCAL = "local"
@@ -60,16 +58,6 @@ DASK_EXTRA = "--scheduler needs the dask extra: pip install -e '.[dask]'"
 CONNECT_TIMEOUT_S = 30
 """How long to try to reach a remote scheduler, then how long to wait for its first worker."""
 _ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):(\d{1,5})")
-
-
-def process_pool(jobs: int) -> Executor:
-    """The pool that runs ``render``: worker processes (spawn) that die with this process."""
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(os.getpid(),),
-    )
 
 
 # --------------------------------------------------------------------------- collecting results

@@ -4,7 +4,7 @@ Decisions:
 
 - **Processes, not threads.** Each task runs in a worker of a ``ProcessPoolExecutor``
   (``spawn`` context, default ``os.cpu_count()`` workers, ``render`` as the worker function;
-  ``parlib.reports.executors.process_pool``, also importable here as ``_executor``) and one tqdm
+  ``parlib.reports.watchdog.process_pool``, also importable here as ``_executor``) and one tqdm
   bar covers the batch. Workers die with the batch (``parlib.reports.watchdog``).
 - **Heavy work once.** ``report_data.prepare(year)`` runs once per year in the parent before
   the batch (``_prepare_year``), so notebooks only load the cache.
@@ -36,7 +36,6 @@ from typing import Any
 from parlib import atomic
 from parlib.reports.execute import validate_engine
 from parlib.reports.executors import is_remote, record, run_dask, validate_scheduler
-from parlib.reports.executors import process_pool as _executor
 from parlib.reports.files import _display_path, _write_error
 from parlib.reports.params import _report_data
 from parlib.reports.provenance import (
@@ -49,6 +48,7 @@ from parlib.reports.provenance import (
 from parlib.reports.results import BatchReport, TaskResult
 from parlib.reports.site import write_index
 from parlib.reports.tasks import Task
+from parlib.reports.watchdog import process_pool as _executor
 from parlib.reports.worker import render
 
 _TMP_MARK = atomic.TMP_MARK

@@ -265,7 +265,7 @@ class Runner:
     """
 
     def __init__(self) -> None:
-        from parlib.reports.executors import process_pool  # (executors -> worker -> warm)
+        from parlib.reports.watchdog import process_pool
 
         self._pool = process_pool(1)
 

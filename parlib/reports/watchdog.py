@@ -3,14 +3,15 @@
 Decision: a worker exits when its parent does (SIGKILL included): on Linux
 ``prctl(PR_SET_PDEATHSIG, SIGTERM)``, everywhere a watchdog thread polling ``os.getppid()``.
 Either way it kills the kernels it started (their process group), removes its temporary folder
-and exits; the multiprocessing resource tracker then exits too (its pipe closes). The kernels
-would also go on their own (ipykernel's parent poller, 1 s). A worker renaming a report into
-place finishes the renames first (``_COMMIT_LOCK``, ``_EXIT["committing"]``).
+and exits (``process_pool`` makes such workers); the multiprocessing resource tracker then exits
+too (its pipe closes). The kernels would also go on their own (ipykernel's parent poller, 1 s).
+A worker renaming a report into place finishes the renames first (``_COMMIT_LOCK``, ``_EXIT["committing"]``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import shutil
 import signal
@@ -20,8 +21,20 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+
+
+def process_pool(jobs: int) -> Executor:
+    """The pool that runs ``render``: worker processes (spawn) that die with this process."""
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+
 
 PR_SET_PDEATHSIG = 1
 """prctl option (linux/prctl.h): the signal a process gets when the thread that forked it dies."""

@@ -84,6 +84,24 @@ def copy_raw(source: Path, dest: Path) -> Path:
     return dest
 
 
+def copy_processed(source: Path, dest: Path) -> Path:
+    """A private copy of a processed folder, its build lock as a released lock leaves it (empty).
+
+    The shared build (``built_processed``) may be checked by another test worker, holding its lock
+    (which then names that worker's pid) at the moment of the copy: a snapshot taken before a
+    command would differ from one after for that reason alone.
+    """
+    import shutil
+
+    from parlib import store
+
+    shutil.copytree(source, dest, symlinks=True)
+    lock = dest / store.LOCK
+    if lock.exists():
+        lock.write_bytes(b"")
+    return dest
+
+
 def reregister(raw: Path, name: str) -> str:
     """Record the current sha256 of ``raw/name`` in ``raw/registry.csv`` (a deliberate edit)."""
     import pandas as pd

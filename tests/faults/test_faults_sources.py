@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from fault_helpers import cli, copy_raw, env, error_line, reregister, snapshot
+from fault_helpers import cli, copy_processed, copy_raw, env, error_line, reregister, snapshot
 
 from parlib import config, panel, schema
 from parlib.errors import SourceFormatError, ValidationError
@@ -201,7 +201,7 @@ def test_workbook_value_out_of_scale_cli_is_one_line_and_writes_nothing(
 ) -> None:
     raw = copy_raw(config.raw_dir(), tmp_path / "raw")
     _set_cell(raw, PAPI_XLSX, "2016_PAPI", 3, "Un-weighted2015PAPI", 61.5)  # row 3: Hà Nội
-    processed = shutil.copytree(built_processed, tmp_path / "processed", symlinks=True)
+    processed = copy_processed(built_processed, tmp_path / "processed")
     before = snapshot(processed)
     proc = cli("data", "build", environ=env(PARLIB_RAW_DIR=raw, PARLIB_PROCESSED_DIR=processed))
     error_line(
