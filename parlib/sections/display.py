@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import struct
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     from matplotlib.figure import Figure
 
 
@@ -171,18 +173,13 @@ def _backdrop(figure: Figure, png: bytes) -> None:
     resample them to the same pixels first (about 60 ms, a quarter of a map's drawing). Any other
     canvas (another dpi, a vector format) draws them as a figimage does.
     """
-    import io
-
-    import numpy as np
     from matplotlib.artist import Artist
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.image import FigureImage
-    from PIL import Image as PILImage
 
-    pixels = np.array(PILImage.open(io.BytesIO(png)).convert("RGBA"))
+    pixels, upward = _decoded(png)
     image = FigureImage(figure, origin="upper")
-    image.set_data(pixels)
-    upward = np.ascontiguousarray(pixels[::-1])  # draw_image takes the bottom row first
+    image.set_data(pixels)  # (a copy)
 
     class Backdrop(Artist):
         def draw(self, renderer) -> None:
@@ -199,6 +196,22 @@ def _backdrop(figure: Figure, png: bytes) -> None:
     art = Backdrop()
     art.set_zorder(0)
     figure.add_artist(art)
+
+
+@lru_cache(maxsize=4)
+def _decoded(png: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """``png``'s RGBA pixels, rows top down and bottom up (``draw_image``'s order), decoded once.
+
+    Every map of a year lays the same cached base (the same bytes object, from ``cache._read``);
+    a warm worker decodes it once and its forks share it. Read only: matplotlib never writes them.
+    """
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    pixels = np.array(PILImage.open(io.BytesIO(png)).convert("RGBA"))
+    return pixels, np.ascontiguousarray(pixels[::-1])
 
 
 def _figure(size: tuple[float, float]) -> Figure:
